@@ -1,0 +1,33 @@
+/**
+ * The command table. Each command is a plain async function in automation/commands/; this file only wires
+ * arguments to them and prints their results. automation/main.ts owns the exit code.
+ */
+import { Command, Option } from "commander";
+import { plan, renderPlan } from "./commands/plan";
+
+/** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Builds the `data-platform` command line. Commander's own exits are turned into thrown errors by main.ts. */
+export function buildCli(io: Io): Command {
+  const program = new Command("data-platform")
+    .description("Aurora MySQL data platform: offline plan, masking engine, QA clones, BigQuery sync")
+    .option("--verbose", "show stack traces on errors")
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command("plan")
+    .description("show offline what `pulumi up` would create for a stack (runs the real program under mocks)")
+    .argument("<stack>", "stack name: a Pulumi.<stack>.yaml must exist (stg, prod)")
+    .addOption(new Option("--json", "print the plan as one JSON document"))
+    .action(async (stack: string, opts: { json?: boolean }) => {
+      const result = await plan({ stack });
+      io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlan(result)}\n`);
+    });
+
+  return program;
+}

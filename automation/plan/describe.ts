@@ -1,0 +1,149 @@
+/**
+ * What a reviewer wants to see of each resource in the offline plan: encryption, public access, IAM statements,
+ * schedules. One describer per resource type; anything else shows its physical name only.
+ */
+import type { RecordedResource } from "./mockRuntime";
+
+type Inputs = Record<string, any>;
+type Describer = (inputs: Inputs) => string[];
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+function principal(p: unknown): string {
+  if (p === undefined) return "";
+  if (p === "*") return "anyone";
+  const parts: string[] = [];
+  for (const [kind, who] of Object.entries(p as Record<string, unknown>)) {
+    for (const w of list(who)) parts.push(kind === "AWS" && w.endsWith(":root") ? `account ${w.split(":")[4]} (root)` : w);
+  }
+  return parts.join(", ");
+}
+
+function conditions(c: Statement["Condition"]): string {
+  if (!c) return "";
+  const parts: string[] = [];
+  for (const [op, kv] of Object.entries(c)) {
+    for (const [k, v] of Object.entries(kv)) parts.push(`${k} ${op} ${list(v).join(" | ")}`);
+  }
+  return ` if ${parts.join(" and ")}`;
+}
+
+/** One line per statement: `Sid: Allow <principal> <actions> on <resources> if <conditions>`. */
+export function summariseStatements(policy: unknown): string[] {
+  let doc: { Statement?: Statement[] };
+  try {
+    doc = typeof policy === "string" ? JSON.parse(policy) : (policy as { Statement?: Statement[] });
+  } catch {
+    return ["(policy is not valid JSON)"];
+  }
+  return (doc.Statement ?? []).map((s) => {
+    const who = principal(s.Principal);
+    const sid = s.Sid ? `${s.Sid}: ` : "";
+    const on = s.Resource === undefined ? "" : ` on ${list(s.Resource).join(", ")}`;
+    return `${sid}${s.Effect}${who ? ` ${who}` : ""} ${list(s.Action).join(", ")}${on}${conditions(s.Condition)}`;
+  });
+}
+
+const onOff = (b: unknown) => (b ? "on" : "off");
+
+const describers: Record<string, Describer> = {
+  "aws:kms/key:Key": (i) => [
+    `rotation ${onOff(i.enableKeyRotation)}${i.rotationPeriodInDays ? ` every ${i.rotationPeriodInDays} days` : ""}, deletion window ${i.deletionWindowInDays} days`,
+    "key policy:",
+    ...summariseStatements(i.policy).map((l) => `  ${l}`),
+  ],
+  "aws:kms/alias:Alias": (i) => [`${i.name}`],
+  "aws:s3/bucket:Bucket": (i) => [`bucket ${i.bucket}${i.forceDestroy ? " (force-destroy: emptied on destroy)" : ""}`],
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (i) => {
+    const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+    const on = flags.filter((f) => i[f] === true);
+    return [on.length === 4 ? "public access: all four blocks on" : `public access: ONLY ${on.join(", ") || "none"} on`];
+  },
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (i) => [`object ownership ${i.rule?.objectOwnership} (ACLs disabled)`],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (i) => {
+    const rules = (i.rules ?? []) as Inputs[];
+    if (rules.length === 0) return ["encryption: NONE"];
+    return rules.map((r) => {
+      const d = r.applyServerSideEncryptionByDefault ?? {};
+      return `encryption ${d.sseAlgorithm} with ${d.kmsMasterKeyId ?? "the AWS-managed key"}, bucket key ${onOff(r.bucketKeyEnabled)}`;
+    });
+  },
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (i) =>
+    (i.rules as Inputs[]).map((r) =>
+      r.expiration
+        ? `lifecycle ${r.id}: objects expire after ${r.expiration.days} days`
+        : r.abortIncompleteMultipartUpload
+          ? `lifecycle ${r.id}: incomplete uploads aborted after ${r.abortIncompleteMultipartUpload.daysAfterInitiation} days`
+          : `lifecycle ${r.id}`,
+    ),
+  "aws:s3/bucketPolicy:BucketPolicy": (i) => ["bucket policy:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
+  "aws:iam/role:Role": (i) => [`role ${i.name}`, ...summariseStatements(i.assumeRolePolicy).map((l) => `  trust ${l}`)],
+  "aws:iam/rolePolicy:RolePolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => [`managed policy ${i.policyArn}`],
+  "aws:glue/catalogDatabase:CatalogDatabase": (i) => [`database ${i.name}`],
+  "aws:glue/securityConfiguration:SecurityConfiguration": (i) => {
+    const e = i.encryptionConfiguration ?? {};
+    return [
+      `logs ${e.cloudwatchEncryption?.cloudwatchEncryptionMode}, bookmarks ${e.jobBookmarksEncryption?.jobBookmarksEncryptionMode}, S3 ${e.s3Encryption?.s3EncryptionMode}`,
+    ];
+  },
+  "aws:glue/crawler:Crawler": (i) => [
+    `crawler ${i.name} → database ${i.databaseName}`,
+    ...list((i.s3Targets ?? []).map((t: Inputs) => t.path)).map((p) => `target ${p}`),
+    `schedule ${i.schedule ?? "none (started on demand)"}, security configuration ${i.securityConfiguration}`,
+  ],
+  "aws:athena/workgroup:Workgroup": (i) => {
+    const c = i.configuration ?? {};
+    const enc = c.resultConfiguration?.encryptionConfiguration ?? {};
+    return [
+      `workgroup ${i.name}, settings enforced: ${c.enforceWorkgroupConfiguration ? "yes" : "NO"}, CloudWatch metrics ${onOff(c.publishCloudwatchMetricsEnabled)}`,
+      `results ${c.resultConfiguration?.outputLocation} encrypted ${enc.encryptionOption} with ${enc.kmsKeyArn}`,
+      `bytes-scanned cutoff ${formatBytes(c.bytesScannedCutoffPerQuery)} per query`,
+    ];
+  },
+  "aws:athena/namedQuery:NamedQuery": (i) => [`${i.name}: ${i.query}`],
+  "aws:sns/topic:Topic": (i) => [`topic ${i.name}, encrypted with ${i.kmsMasterKeyId ?? "NOTHING"}`],
+  "aws:sns/topicPolicy:TopicPolicy": (i) => ["topic policy:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
+  "aws:sns/topicSubscription:TopicSubscription": (i) => [`${i.protocol} → ${i.endpoint}`],
+  "aws:cloudwatch/eventRule:EventRule": (i) => [
+    `rule ${i.name}${i.scheduleExpression ? ` schedule ${i.scheduleExpression}` : ""}`,
+    ...(i.eventPattern ? [`pattern ${i.eventPattern}`] : []),
+  ],
+  "aws:cloudwatch/eventTarget:EventTarget": (i) => [`→ ${i.arn}`],
+};
+
+/** Bytes as GiB/MiB for humans. */
+export function formatBytes(n: unknown): string {
+  const b = Number(n);
+  if (!Number.isFinite(b)) return String(n);
+  if (b >= 1024 ** 3) return `${+(b / 1024 ** 3).toFixed(1)} GiB`;
+  return `${+(b / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** Register a describer for a resource type (issues after the foundation add theirs next to their components). */
+export function registerDescriber(type: string, describer: Describer): void {
+  describers[type] = describer;
+}
+
+/** The reviewer-facing lines for one resource. */
+export function describe(r: RecordedResource): string[] {
+  const d = describers[r.type];
+  if (d) {
+    try {
+      return d(r.inputs);
+    } catch {
+      // A describer that does not understand an unusual input falls back to the generic line below.
+    }
+  }
+  const physical = r.inputs.name ?? r.inputs.functionName;
+  return physical ? [String(physical)] : [];
+}

@@ -1,0 +1,84 @@
+/** Turns a mocked run into the offline plan: text grouped by component, or one JSON document. */
+import { describe } from "./describe";
+import { MOCK_ACCOUNT_ID, type RecordedResource } from "./mockRuntime";
+
+/** The plan as data; `--json` prints exactly this. */
+export interface Plan {
+  readonly project: string;
+  readonly stack: string;
+  readonly mockAccountId: string;
+  readonly region: string;
+  readonly summary: { resources: number; components: number; protected: number; byType: Record<string, number> };
+  readonly resources: (RecordedResource & { details: string[] })[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export function buildPlan(args: {
+  project: string;
+  stack: string;
+  region: string;
+  resources: readonly RecordedResource[];
+  outputs: Record<string, unknown>;
+}): Plan {
+  const byType: Record<string, number> = {};
+  for (const r of args.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+  return {
+    project: args.project,
+    stack: args.stack,
+    mockAccountId: MOCK_ACCOUNT_ID,
+    region: args.region,
+    summary: {
+      resources: args.resources.filter((r) => r.custom).length,
+      components: args.resources.filter((r) => !r.custom).length,
+      protected: args.resources.filter((r) => r.custom && r.protect).length,
+      byType,
+    },
+    resources: args.resources.map((r) => ({ ...r, details: describe(r) })),
+    outputs: args.outputs,
+  };
+}
+
+/** Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`; components keep their `platform:` token's class. */
+function shortType(type: string): string {
+  const aws = /^aws:([^/]+)\/[^:]+:(.+)$/.exec(type);
+  if (aws) return `${aws[1]}.${aws[2]}`;
+  return type.split(":").pop() ?? type;
+}
+
+/** The human-readable plan. */
+export function renderPlan(plan: Plan): string {
+  const out: string[] = [];
+  const children = new Map<string | undefined, Plan["resources"]>();
+  for (const r of plan.resources) {
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  const roots = plan.resources.filter((r) => r.parent === undefined || !urns.has(r.parent));
+
+  out.push(`Offline plan for ${plan.project} stack "${plan.stack}" (mocked: no cloud calls, account ${plan.mockAccountId}, region ${plan.region})`);
+  out.push("");
+
+  const walk = (r: Plan["resources"][number], depth: number) => {
+    const pad = "  ".repeat(depth);
+    const tag = r.custom ? "+" : "▸";
+    const flags = r.protect && r.custom ? "  [protected]" : "";
+    out.push(`${pad}${tag} ${shortType(r.type)} "${r.name}"${flags}`);
+    for (const line of r.details) out.push(`${pad}    ${line}`);
+    for (const child of children.get(r.urn) ?? []) walk(child, depth + 1);
+  };
+  for (const r of roots) {
+    walk(r, 0);
+    out.push("");
+  }
+
+  const s = plan.summary;
+  out.push(`${s.resources} resources in ${s.components} components would be created; ${s.protected} protected.`);
+  const outputs = Object.entries(plan.outputs);
+  if (outputs.length > 0) {
+    out.push("", "Stack outputs:");
+    for (const [k, v] of outputs) out.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,70 @@
+/**
+ * The export contract: how an export is named and where its files land in S3. The export Lambda, the completion
+ * handler, the platform stack, the BigQuery transfer paths and the CLIs all import this module; none of them builds
+ * an export path by hand.
+ *
+ * An RDS snapshot export of Aurora MySQL writes
+ *   s3://<bucket>/<prefix>/<export id>/<database>/<database>.<table>/<partition>/part-*.parquet
+ * (RDS user guide, "Exporting DB snapshot data to Amazon S3", folder structure).
+ */
+
+/** Key prefix that every export is written under. */
+export const EXPORTS_PREFIX = "exports";
+
+/** How many attempts one day gets: the first, then `-r2` … `-r<MAX>` after failures. */
+export const MAX_EXPORT_ATTEMPTS = 5;
+
+const DAY = /^\d{8}$/;
+
+/** `yyyymmdd` of an instant as seen in a time zone (the export schedule's zone, so "today" matches the schedule). */
+export function exportDay(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year")}${get("month")}${get("day")}`;
+}
+
+/**
+ * The export task identifier for an environment, day and attempt: `<env>-<yyyymmdd>`, then `<env>-<yyyymmdd>-r2` …
+ * RDS allows 60 characters, letters, digits and single hyphens, starting with a letter.
+ */
+export function exportId(environment: string, day: string, attempt = 1): string {
+  if (!/^[a-z][a-z0-9]*$/.test(environment)) throw new RangeError(`invalid environment for an export id: ${environment}`);
+  if (!DAY.test(day)) throw new RangeError(`invalid export day (want yyyymmdd): ${day}`);
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > MAX_EXPORT_ATTEMPTS) {
+    throw new RangeError(`export attempt must be 1..${MAX_EXPORT_ATTEMPTS}, got ${attempt}`);
+  }
+  return attempt === 1 ? `${environment}-${day}` : `${environment}-${day}-r${attempt}`;
+}
+
+/** The parts of one of this environment's export ids, or undefined for any other identifier. */
+export function parseExportId(environment: string, id: string): { day: string; attempt: number } | undefined {
+  const m = /^([a-z][a-z0-9]*)-(\d{8})(?:-r(\d+))?$/.exec(id);
+  if (!m || m[1] !== environment) return undefined;
+  const attempt = m[3] === undefined ? 1 : Number(m[3]);
+  if (attempt < 2 && m[3] !== undefined) return undefined;
+  if (attempt > MAX_EXPORT_ATTEMPTS) return undefined;
+  return { day: m[2], attempt };
+}
+
+/** Key prefix of one export: `exports/<id>/`. */
+export function exportRootKey(id: string): string {
+  return `${EXPORTS_PREFIX}/${id}/`;
+}
+
+/** Key prefix of one table in one export: `exports/<id>/<db>/<db>.<table>/`. */
+export function tableKeyPrefix(id: string, database: string, table: string): string {
+  return `${exportRootKey(id)}${database}/${database}.${table}/`;
+}
+
+/** `s3://<bucket>/<key>` */
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/**
+ * The stable Glue table name for a source table: `<database>_<table>`, lower case, since Glue folds names to
+ * lower case and allows only letters, digits and underscores.
+ */
+export function glueTableName(database: string, table: string): string {
+  return `${database}_${table}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}

@@ -1,0 +1,45 @@
+/**
+ * Physical names of the platform's AWS resources. One module owns the scheme, so the stack, the KMS key policy
+ * (which names roles before they exist) and the CLI all agree.
+ *
+ * Every name starts with `data-platform-<env>-`, so two environments in one account never collide and an IAM
+ * reviewer can tell at a glance which stack owns a role.
+ */
+
+/** The Pulumi project name; also the prefix of every physical name. */
+export const PROJECT = "data-platform";
+
+/** An environment name: lower case, starts with a letter, at most 12 characters (it ends up in bucket names). */
+export const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
+
+/** `data-platform-<env>-<role>`: the name of a role, function, topic, crawler or rule. */
+export function physicalName(environment: string, role: string): string {
+  return `${PROJECT}-${environment}-${role}`;
+}
+
+/** IAM role name for a platform role. IAM allows 64 characters; the longest we build is well below that. */
+export function roleName(environment: string, role: string): string {
+  const name = physicalName(environment, role);
+  if (name.length > 64) throw new RangeError(`IAM role name ${name} is longer than 64 characters`);
+  return name;
+}
+
+/** ARN of a platform role in an account, known before the role exists (the KMS key policy needs this). */
+export function roleArn(partition: string, accountId: string, environment: string, role: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName(environment, role)}`;
+}
+
+/**
+ * Bucket name, unique per account, region and environment:
+ * `data-platform-<env>-<purpose>-<account>-<region>`. S3 allows 63 characters.
+ */
+export function bucketName(environment: string, purpose: string, accountId: string, region: string): string {
+  const name = `${PROJECT}-${environment}-${purpose}-${accountId}-${region}`;
+  if (name.length > 63) throw new RangeError(`bucket name ${name} is longer than 63 characters`);
+  return name;
+}
+
+/** Glue database name: Glue and Athena want lower case with underscores. */
+export function glueDatabaseName(environment: string): string {
+  return `${PROJECT}_${environment}`.replace(/-/g, "_");
+}

@@ -1,0 +1,132 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type PolicyStatement, policyDocument } from "./policy";
+
+/** Actions that administer a key without using it for cryptography. */
+const ADMIN_ACTIONS = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+];
+
+/** Cryptographic use of the key. */
+export const KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+
+/** The customer-managed key that encrypts every bucket, topic and log group of one environment. */
+export interface EncryptionKeyArgs {
+  /** Alias without the `alias/` prefix, e.g. `data-platform-stg`. */
+  readonly aliasName: string;
+  readonly accountId: pulumi.Input<string>;
+  readonly partition: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  /**
+   * Roles that may use the key (encrypt, decrypt, data keys). They are matched on `aws:PrincipalArn`, so they may
+   * be created after the key; each role still needs its own identity policy as well.
+   */
+  readonly userRoleArns: readonly pulumi.Input<string>[];
+  /** Roles that start AWS jobs (RDS exports) and so must create grants; only with `kms:GrantIsForAWSResource`. */
+  readonly grantRoleArns?: readonly pulumi.Input<string>[];
+  /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
+  readonly publisherServices?: readonly string[];
+  /** Let CloudWatch Logs encrypt log groups whose names start with this prefix. Default none. */
+  readonly logGroupPrefix?: pulumi.Input<string>;
+  /** Days before a scheduled deletion completes. Default 30. */
+  readonly deletionWindowInDays?: number;
+}
+
+/** A KMS CMK with rotation on, an alias, and a key policy that names who may use it. */
+export class EncryptionKey extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly alias: aws.kms.Alias;
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:security:EncryptionKey", name, {}, opts);
+    const deletionWindowInDays = args.deletionWindowInDays ?? 30;
+    if (args.userRoleArns.length === 0) {
+      throw new pulumi.InputPropertyError({ propertyPath: "userRoleArns", reason: "name at least one role that uses the key" });
+    }
+    const root = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:root`;
+    const statements: PolicyStatement[] = [
+      {
+        Sid: "AccountRootAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: ADMIN_ACTIONS,
+        Resource: "*", // In a key policy "*" means "this key"; no other value is allowed.
+      },
+      {
+        Sid: "PlatformRolesUseKey",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: KEY_USE_ACTIONS,
+        Resource: "*",
+        Condition: { ArnEquals: { "aws:PrincipalArn": [...args.userRoleArns] } },
+      },
+    ];
+    if (args.grantRoleArns?.length) {
+      statements.push({
+        Sid: "GrantsOnlyForAwsResources",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        Resource: "*",
+        Condition: {
+          Bool: { "kms:GrantIsForAWSResource": "true" },
+          ArnEquals: { "aws:PrincipalArn": [...args.grantRoleArns] },
+        },
+      });
+    }
+    if (args.publisherServices?.length) {
+      statements.push({
+        Sid: "ServicesPublishToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: [...args.publisherServices] },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+      });
+    }
+    if (args.logGroupPrefix !== undefined) {
+      statements.push({
+        Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
+        Effect: "Allow",
+        Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${args.logGroupPrefix}*`,
+          },
+        },
+      });
+    }
+    this.key = new aws.kms.Key(
+      name,
+      {
+        description: `Encrypts the ${args.aliasName} data platform: exports, query results, alerts, logs`,
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays,
+        keyUsage: "ENCRYPT_DECRYPT",
+        policy: policyDocument(statements),
+      },
+      { parent: this },
+    );
+    this.alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${args.aliasName}`, targetKeyId: this.key.keyId }, { parent: this });
+    this.arn = this.key.arn;
+    this.registerOutputs({ arn: this.arn, alias: this.alias.name });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * IAM policy documents for the whole project. Every document is built here with `pulumi.jsonStringify`, never by
+ * string concatenation, so an Output inside a statement is resolved and escaped correctly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+type OneOrMany<T> = T | T[];
+
+/** One IAM statement. `Resource` is required: there is no implicit "*". */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: pulumi.Input<Record<string, pulumi.Input<OneOrMany<pulumi.Input<string>>>> | "*">;
+  readonly Action: OneOrMany<string>;
+  readonly Resource?: pulumi.Input<OneOrMany<pulumi.Input<string>>>;
+  readonly Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<OneOrMany<pulumi.Input<string>>>>>>;
+}
+
+/** A policy document (version 2012-10-17) as a JSON string Output. */
+export function policyDocument(statements: readonly PolicyStatement[]): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** A trust policy that lets one AWS service assume the role, only on behalf of this account (confused deputy). */
+export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
+  return policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  ]);
+}
+
+/** A statement that denies every request to a bucket that does not arrive over TLS. */
+export function denyInsecureTransport(bucketArn: pulumi.Input<string>): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

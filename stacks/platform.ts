@@ -1,0 +1,23 @@
+/**
+ * The per-environment program (`pulumi up -s stg|prod`): reads the stack config once, composes the components and
+ * returns the stack outputs. Only a default export: Pulumi makes every named export of this module an output.
+ */
+import { loadConfig } from "./config";
+import { createPlatform } from "./platformResources";
+
+/** Config errors surface here, before any resource is registered. */
+export default function platform() {
+  const cfg = loadConfig();
+  const p = createPlatform(cfg);
+  return {
+    environment: cfg.environment,
+    exportsBucketName: p.exportsBucket.name,
+    queryResultsBucketName: p.resultsBucket.name,
+    kmsKeyArn: p.key.arn,
+    rdsExportRoleArn: p.rdsExportRole.arn,
+    athenaWorkgroup: p.athena.name,
+    glueDatabase: p.catalog.database.name,
+    crawlerName: p.catalog.crawler.name,
+    alertTopicArn: p.alerts.arn,
+  };
+}

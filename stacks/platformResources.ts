@@ -1,0 +1,138 @@
+/**
+ * Composes one environment from validated config. The Pulumi entry point is stacks/platform.ts; this module is
+ * separate because Pulumi turns every named export of the entry module into a stack output.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
+import { bucketName, glueDatabaseName, physicalName, roleArn, roleName } from "../contracts/naming";
+import { AlertTopic } from "../infra/alerts/alertTopic";
+import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import { ExportCatalog } from "../infra/catalog/exportCatalog";
+import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
+import { EncryptionKey } from "../infra/security/encryptionKey";
+import { ServiceRole } from "../infra/security/serviceRole";
+import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
+import { SecureBucket } from "../infra/storage/secureBucket";
+import type { PlatformConfig } from "./config";
+
+/** Short names of every platform role. The key policy names exactly these roles, before they exist. */
+export const ROLES = {
+  rdsExport: "rds-export",
+  crawler: "glue-crawler",
+} as const;
+
+/** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
+function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
+  const queries: NamedQuerySpec[] = [
+    {
+      name: "latest-export-tables",
+      description: "Tables of the latest export",
+      sql: `SELECT table_name FROM information_schema.tables WHERE table_schema = '${glueDatabase}' ORDER BY table_name`,
+    },
+  ];
+  for (const entry of cfg.exportOnly ?? []) {
+    const [db, table] = entry.split(".");
+    if (table === undefined) continue;
+    const glueTable = glueTableName(db, table);
+    queries.push({
+      name: `row-count-${glueTable}`,
+      description: `Row count of ${entry} in the latest export`,
+      sql: `SELECT count(*) AS row_count FROM "${glueDatabase}"."${glueTable}"`,
+    });
+  }
+  return queries;
+}
+
+/** Builds one environment from validated config. Exported so that tests and the offline plan can run it. */
+export function createPlatform(cfg: PlatformConfig) {
+  const env = cfg.environment;
+  const { protect, forceDestroy, keyDeletionWindowDays } = cfg.protection;
+  const region = cfg.region;
+  const accountId = aws.getCallerIdentityOutput({}).accountId;
+  const partition = aws.getPartitionOutput({}).partition;
+  const arnOf = (role: string) => pulumi.all([partition, accountId]).apply(([p, a]) => roleArn(p, a, env, role));
+  const nameBucket = (purpose: string) => accountId.apply((a) => bucketName(env, purpose, a, region));
+  const dataBearing = { protect };
+
+  const key = new EncryptionKey(
+    "key",
+    {
+      aliasName: physicalName(env, "data"),
+      accountId,
+      partition,
+      region,
+      userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
+      grantRoleArns: [],
+      publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      logGroupPrefix: "/aws-glue/crawlers",
+      deletionWindowInDays: keyDeletionWindowDays,
+    },
+    dataBearing,
+  );
+
+  const exportsBucket = new SecureBucket(
+    "exports",
+    { bucketName: nameBucket("exports"), kmsKeyArn: key.arn, expirationDays: cfg.exportRetentionDays, forceDestroy },
+    dataBearing,
+  );
+  const resultsBucket = new SecureBucket("query-results", {
+    bucketName: nameBucket("athena-results"),
+    kmsKeyArn: key.arn,
+    expirationDays: cfg.queryResultRetentionDays,
+    forceDestroy,
+  });
+
+  const rdsExportRole = new ServiceRole("rds-export-role", {
+    roleName: roleName(env, ROLES.rdsExport),
+    service: "export.rds.amazonaws.com",
+    accountId,
+    description: "RDS snapshot export: writes Parquet under the export prefix",
+    statements: rdsExportRoleStatements({ bucketArn: exportsBucket.arn, prefix: EXPORTS_PREFIX, kmsKeyArn: key.arn }),
+  });
+
+  const glueDatabase = glueDatabaseName(env);
+  const catalog = new ExportCatalog(
+    "catalog",
+    {
+      databaseName: glueDatabase,
+      crawlerName: physicalName(env, "export-crawler"),
+      crawlerRoleName: roleName(env, ROLES.crawler),
+      exportsBucketName: exportsBucket.name,
+      exportsBucketArn: exportsBucket.arn,
+      exportsPrefix: EXPORTS_PREFIX,
+      kmsKeyArn: key.arn,
+      accountId,
+      partition,
+      region,
+    },
+    dataBearing,
+  );
+
+  const athena = new AthenaWorkgroup("athena", {
+    workgroupName: physicalName(env, "analytics"),
+    resultsBucketName: resultsBucket.name,
+    kmsKeyArn: key.arn,
+    bytesScannedCutoffPerQuery: cfg.athenaBytesScannedCutoff,
+    databaseName: catalog.database.name,
+    namedQueries: sanityQueries(cfg, glueDatabase),
+    forceDestroy,
+  });
+
+  const alerts = new AlertTopic("alerts", {
+    topicName: physicalName(env, "alerts"),
+    kmsKeyArn: key.arn,
+    emails: cfg.alertEmails,
+    accountId,
+    forwardedEvents: [
+      { name: "aws-health", description: "AWS Health events for RDS, S3, Lambda and Glue", pattern: healthEventsPattern() },
+      {
+        name: "crawler-failed",
+        description: "The export crawler failed",
+        pattern: crawlerFailurePattern([physicalName(env, "export-crawler")]),
+      },
+    ],
+  });
+
+  return { key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+}
