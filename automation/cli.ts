@@ -16,7 +16,9 @@ export function buildCli(io: Io): Command {
   const program = new Command("data-platform")
     .description("Aurora MySQL data platform: offline plan, masking engine, QA clones, BigQuery sync")
     .option("--verbose", "show stack traces on errors")
-    .showHelpAfterError(false)
+    // Commander would call process.exit itself; instead it throws, and main.ts picks the exit code.
+    // Set before the subcommands are added, so that they inherit it.
+    .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   program

@@ -18,7 +18,7 @@ export function exitCodeFor(err: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
-  const program = buildCli(io).exitOverride();
+  const program = buildCli(io);
   const verbose = argv.includes("--verbose");
   try {
     await program.parseAsync(argv);

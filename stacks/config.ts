@@ -9,9 +9,10 @@ import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
 
+const MYSQL_IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
 const mysqlIdentifier = z
   .string()
-  .regex(/^[A-Za-z0-9_$]{1,64}$/, "must be a MySQL identifier: letters, digits, _ or $, at most 64 characters");
+  .regex(MYSQL_IDENTIFIER, "must be a MySQL identifier: letters, digits, _ or $, at most 64 characters");
 
 /** EventBridge Scheduler cron: six fields, one of day-of-month and day-of-week is "?". */
 const schedulerCron = z
@@ -75,14 +76,16 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.queryResultRetentionDays > c.exportRetentionDays) {
+    if (Number.isInteger(c.exportRetentionDays) && c.exportRetentionDays >= 1 && c.queryResultRetentionDays > c.exportRetentionDays) {
       ctx.addIssue({
         code: "custom",
         path: ["queryResultRetentionDays"],
         message: `must not exceed exportRetentionDays (${c.exportRetentionDays}): query results expire sooner than exports`,
       });
     }
-    for (const entry of c.exportOnly ?? []) {
+    // Cross-checks run only on fields that are valid themselves, so one mistake is reported once.
+    const databasesValid = c.databases.length > 0 && c.databases.every((d) => MYSQL_IDENTIFIER.test(d));
+    for (const entry of databasesValid ? (c.exportOnly ?? []) : []) {
       const db = entry.split(".")[0];
       if (!c.databases.includes(db)) {
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });

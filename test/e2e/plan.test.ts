@@ -1,0 +1,83 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { REPO_ROOT } from "../support/pulumi";
+
+const MAIN = path.join(REPO_ROOT, "automation/main.ts");
+const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
+
+/** Runs the CLI as a user would, in a directory of stack files. */
+function cli(args: string[], cwd = REPO_ROOT) {
+  const r = spawnSync(TSX, [MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run plan (child process)", function () {
+  this.timeout(120_000);
+
+  for (const stack of ["stg", "prod"]) {
+    it(`prints the ${stack} plan grouped by component with the properties a reviewer checks`, () => {
+      const { code, stdout, stderr } = cli(["plan", stack]);
+      expect(code, stderr).to.equal(0);
+      expect(stdout).to.contain(`Offline plan for data-platform stack "${stack}"`);
+      expect(stdout).to.match(/▸ EncryptionKey "key"\n {2}\+ kms\.Key "key"/);
+      expect(stdout).to.contain("rotation on every 365 days");
+      expect(stdout).to.contain("public access: all four blocks on");
+      expect(stdout).to.contain("bucket key on");
+      expect(stdout).to.contain("DenyInsecureTransport: Deny anyone s3:*");
+      expect(stdout).to.contain(`role data-platform-${stack}-rds-export`);
+      expect(stdout).to.match(/resources in \d+ components would be created/);
+    });
+  }
+
+  it("marks protected resources in prod", () => {
+    const { stdout } = cli(["plan", "prod"]);
+    expect(stdout).to.match(/\+ s3\.Bucket "exports" {2}\[protected\]/);
+    expect(stdout).to.not.match(/\+ s3\.Bucket "query-results" {2}\[protected\]/);
+  });
+
+  it("prints one JSON document with --json", () => {
+    const { code, stdout } = cli(["plan", "stg", "--json"]);
+    expect(code).to.equal(0);
+    const plan = JSON.parse(stdout);
+    expect(plan.stack).to.equal("stg");
+    expect(plan.summary.resources).to.be.greaterThan(20);
+    expect(plan.resources.find((r: { type: string }) => r.type === "aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
+    expect(plan.outputs.glueDatabase).to.equal("data_platform_stg");
+  });
+
+  describe("with a bad stack", () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+      copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      writeFileSync(
+        path.join(dir, "Pulumi.bad.yaml"),
+        ["config:", "  aws:region: ap-northeast-1", "  data-platform:environment: Bad", "  data-platform:exportRetentionDays: 0", ""].join("\n"),
+      );
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("exits 2 and lists every config problem", () => {
+      const { code, stdout, stderr } = cli(["plan", "bad"], dir);
+      expect(code).to.equal(2);
+      expect(stdout).to.equal("");
+      for (const key of ["environment", "sourceClusterIdentifier", "databases", "exportRetentionDays", "alertEmails", "athenaBytesScannedCutoff"]) {
+        expect(stderr).to.contain(`data-platform:${key}:`);
+      }
+      expect(stderr).to.not.match(/\n\s+at /); // no stack trace without --verbose
+    });
+
+    it("exits 2 with one line for an unknown stack", () => {
+      const { code, stderr } = cli(["plan", "nope"], dir);
+      expect(code).to.equal(2);
+      expect(stderr.trim()).to.match(/^error: no Pulumi\.nope\.yaml in .*; known stacks: bad$/);
+    });
+
+    it("exits 2 when the stack argument is missing", () => {
+      expect(cli(["plan"], dir).code).to.equal(2);
+    });
+  });
+});
