@@ -17,7 +17,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   readonly protect: boolean;
   /** Inputs as the provider would receive them, Outputs resolved, secrets replaced by "[secret]". */
-  readonly inputs: Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are arbitrary JSON
+  readonly inputs: Record<string, any>;
   /** Paths of inputs that hold secrets; their values read "[secret]". */
   readonly secretInputs: readonly string[];
 }
