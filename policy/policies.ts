@@ -10,24 +10,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { type PolicyResourceView, RESOURCE_RULES, type ResourceRule, STACK_RULES, type StackRule } from "./rules";
-
-/** The provider's `defaultTags.tags`, as the analyzer hands over provider inputs. */
-function providerDefaultTags(provider: { props?: Record<string, any> } | undefined): Record<string, string> | undefined {
-  const dt = provider?.props?.defaultTags;
-  // Provider inputs may arrive JSON-encoded (the engine passes provider config as strings).
-  const parsed = typeof dt === "string" ? safeJson(dt) : dt;
-  const tags = (parsed as { tags?: unknown } | undefined)?.tags;
-  return tags && typeof tags === "object" ? (tags as Record<string, string>) : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+import { type PolicyResourceView, RESOURCE_RULES, providerDefaultTags, type ResourceRule, STACK_RULES, type StackRule } from "./rules";
 
 /** A CrossGuard resource as the rules' view. */
 export function viewOfResource(args: ResourceValidationArgs | PolicyResource): PolicyResourceView {
@@ -37,7 +20,7 @@ export function viewOfResource(args: ResourceValidationArgs | PolicyResource): P
     type: args.type,
     name: args.name,
     props: args.props,
-    providerDefaultTags: providerDefaultTags(args.provider),
+    providerDefaultTags: providerDefaultTags(args.provider?.props),
     propertyDependencies: deps
       ? Object.fromEntries(Object.entries(deps).map(([k, rs]) => [k, rs.map((r) => r.urn)]))
       : undefined,

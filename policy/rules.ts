@@ -64,6 +64,23 @@ const PUBLIC_ACCESS_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlo
 const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
 const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
+/**
+ * `defaultTags.tags` from a provider's inputs. The engine may hand provider inputs over JSON-encoded (provider
+ * config travels as strings), so both shapes are read.
+ */
+export function providerDefaultTags(props: Record<string, any> | undefined): Record<string, string> | undefined {
+  let dt: unknown = props?.defaultTags;
+  if (typeof dt === "string") {
+    try {
+      dt = JSON.parse(dt);
+    } catch {
+      return undefined;
+    }
+  }
+  const tags = (dt as { tags?: unknown } | undefined)?.tags;
+  return tags && typeof tags === "object" ? (tags as Record<string, string>) : undefined;
+}
+
 /** Provider default tags overlaid by the resource's own tags: what AWS ends up with. */
 export function effectiveTags(r: PolicyResourceView): Record<string, string> {
   const own = r.props.tags && typeof r.props.tags === "object" ? (r.props.tags as Record<string, string>) : {};
