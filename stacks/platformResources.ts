@@ -8,6 +8,7 @@ import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
 import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
 import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
 import { EncryptionKey } from "../infra/security/encryptionKey";
@@ -20,6 +21,15 @@ import type { PlatformConfig } from "./config";
 export const ROLES = {
   rdsExport: "rds-export",
   crawler: "glue-crawler",
+} as const;
+
+/**
+ * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
+ * pull request's preview cannot decrypt exports.
+ */
+export const DELIVERY_ROLES = {
+  preview: "github-preview",
+  deploy: "github-deploy",
 } as const;
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
@@ -137,5 +147,24 @@ export function createPlatform(cfg: PlatformConfig) {
     ],
   }, withProvider);
 
-  return { provider, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+  const github =
+    cfg.github &&
+    new GitHubOidc(
+      "github",
+      {
+        repository: cfg.github.repository,
+        createOidcProvider: cfg.github.createOidcProvider,
+        deployEnvironment: cfg.github.deployEnvironment,
+        previewRoleName: roleName(env, DELIVERY_ROLES.preview),
+        deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
+        rolePrefix: physicalName(env, ""),
+        state: { bucket: cfg.github.stateBucket, keyArn: cfg.github.stateKeyArn },
+        dataBucketArns: [exportsBucket.arn, resultsBucket.arn],
+        accountId,
+        partition,
+      },
+      withProvider,
+    );
+
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
 }

@@ -104,6 +104,7 @@ const describers: Record<string, Describer> = {
   "aws:iam/role:Role": (i) => [`role ${i.name}`, ...summariseStatements(i.assumeRolePolicy).map((l) => `  trust ${l}`)],
   "aws:iam/rolePolicy:RolePolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => [`managed policy ${i.policyArn}`],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (i) => [`OIDC provider ${i.url} for audiences ${list(i.clientIdLists).join(", ")}`],
   "aws:glue/catalogDatabase:CatalogDatabase": (i) => [`database ${i.name}`],
   "aws:glue/securityConfiguration:SecurityConfiguration": (i) => {
     const e = i.encryptionConfiguration ?? {};
