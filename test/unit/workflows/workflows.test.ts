@@ -81,6 +81,16 @@ describe("GitHub workflows", () => {
       }
     });
 
+    it("links the policy pack to the root install before every pulumi run that uses it", () => {
+      for (const f of files) {
+        for (const job of Object.values(workflow(f).jobs)) {
+          const at = job.steps.findIndex((s) => s.with?.policyPacks === "policy");
+          if (at < 0) continue;
+          expect(job.steps.slice(0, at).some((s) => s.run === "ln -sfn ../node_modules policy/node_modules"), f).to.equal(true);
+        }
+      }
+    });
+
     it("authenticates to Google Cloud only when the stack configures BigQuery", () => {
       for (const f of files) {
         for (const s of steps(workflow(f)).filter((x) => x.uses?.startsWith("google-github-actions/auth@"))) {
