@@ -3,7 +3,8 @@
  * arguments to them and prints their results. automation/main.ts owns the exit code.
  */
 import { Command, Option } from "commander";
-import { plan, renderPlan } from "./commands/plan";
+import { cloneSummaryFromFile, renderFacts, stackFacts } from "./commands/ci";
+import { assertNoMandatoryViolations, plan, renderPlan } from "./commands/plan";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
 export interface Io {
@@ -26,9 +27,27 @@ export function buildCli(io: Io): Command {
     .description("show offline what `pulumi up` would create for a stack (runs the real program under mocks)")
     .argument("<stack>", "stack name: a Pulumi.<stack>.yaml must exist (stg, prod)")
     .addOption(new Option("--json", "print the plan as one JSON document"))
-    .action(async (stack: string, opts: { json?: boolean }) => {
-      const result = await plan({ stack });
+    .addOption(new Option("--program <module>", "module whose default export is the program (default: stacks/platform.ts)"))
+    .action(async (stack: string, opts: { json?: boolean; program?: string }) => {
+      const result = await plan({ stack, program: opts.program });
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlan(result)}\n`);
+      // The whole plan is printed first, so the violations are read in context; then the command fails (exit 1).
+      assertNoMandatoryViolations(result);
+    });
+
+  const ci = program.command("ci").description("helpers for the GitHub workflows (.github/workflows)");
+  ci.command("stack-facts")
+    .description("print region, environment and whether BigQuery is on, as key=value lines for $GITHUB_OUTPUT")
+    .argument("<stack>", "stack name")
+    .action((stack: string) => {
+      io.stdout(`${renderFacts(stackFacts(stack))}\n`);
+    });
+  ci.command("clone-summary")
+    .description("render `qa create --json` output as a job summary, without any password")
+    .argument("<file>", "file holding the QA CLI's JSON output")
+    .requiredOption("--name <name>", "clone name")
+    .action((file: string, opts: { name: string }) => {
+      io.stdout(cloneSummaryFromFile(file, opts.name));
     });
 
   return program;

@@ -43,3 +43,14 @@ export function bucketName(environment: string, purpose: string, accountId: stri
 export function glueDatabaseName(environment: string): string {
   return `${PROJECT}_${environment}`.replace(/-/g, "_");
 }
+
+/** Tag keys every AWS resource of the project carries (the guardrail `required-tags` checks them). */
+export const STANDARD_TAG_KEYS = ["project", "environment", "managed-by"] as const;
+
+/**
+ * The tags every AWS resource of an environment carries, applied as the AWS provider's default tags so that no
+ * resource can forget them: `project`, `environment`, `managed-by`.
+ */
+export function standardTags(environment: string): Record<(typeof STANDARD_TAG_KEYS)[number], string> {
+  return { project: PROJECT, environment, "managed-by": "pulumi" };
+}

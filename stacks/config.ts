@@ -42,6 +42,25 @@ const iamPrincipalArn = z
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+/**
+ * GitHub Actions delivery (issue #8): the OIDC provider and the preview and deploy roles the workflows assume.
+ * Absent: no delivery resources are built.
+ */
+const github = z
+  .object({
+    /** `owner/repo`; the trust policies match the token's `sub` exactly against it. */
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'must be "owner/repo"'),
+    /** The IAM OIDC provider is one per account: create it in one stack, look it up in the others. */
+    createOidcProvider: z.boolean().default(true),
+    /** GitHub environment whose jobs may assume the deploy role. Default: the stack's environment name. */
+    deployEnvironment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name").optional(),
+    /** S3 bucket of the Pulumi state backend (`s3://<bucket>`), which both roles read and lock. */
+    stateBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
+    /** KMS key of the `awskms://` secrets provider (and of the state bucket's encryption), if any. */
+    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN").optional(),
+  })
+  .strict();
+
 const schema = z
   .object({
     environment: z.string().regex(ENVIRONMENT_PATTERN, "must be lower case letters and digits, start with a letter, at most 12 characters"),
@@ -70,6 +89,7 @@ const schema = z
       .optional(),
     analystPrincipalArns: z.array(iamPrincipalArn).default([]),
     protectData: z.boolean().optional(),
+    github: github.optional(),
     // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.
     bigquery: z.record(z.string(), z.unknown()).optional(),
     qa: z.record(z.string(), z.unknown()).optional(),
@@ -95,6 +115,9 @@ const schema = z
 
 type ParsedConfig = z.output<typeof schema>;
 
+/** The `github` block with its defaults filled in. */
+export type GitHubConfig = z.output<typeof github> & { readonly deployEnvironment: string };
+
 /** Settings that differ between a production stack and the others; derived in one place. */
 export interface Protection {
   /** `protect` on data-bearing resources (key, export bucket, Glue database). */
@@ -106,7 +129,7 @@ export interface Protection {
 }
 
 /** The validated stack configuration. */
-export type PlatformConfig = ParsedConfig & { readonly protection: Protection };
+export type PlatformConfig = Omit<ParsedConfig, "github"> & { readonly protection: Protection; readonly github?: GitHubConfig };
 
 /** Every problem in a stack's config, each with its key path. */
 export class ConfigError extends Error {
@@ -159,6 +182,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   const production = c.protectData ?? c.environment.startsWith("prod");
   return {
     ...c,
+    github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
     protection: {
       protect: production,
       forceDestroy: !production,

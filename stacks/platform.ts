@@ -19,5 +19,6 @@ export default function platform() {
     glueDatabase: p.catalog.database.name,
     crawlerName: p.catalog.crawler.name,
     alertTopicArn: p.alerts.arn,
+    ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
   };
 }

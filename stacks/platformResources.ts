@@ -5,9 +5,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName } from "../contracts/naming";
+import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
 import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
 import { EncryptionKey } from "../infra/security/encryptionKey";
@@ -20,6 +21,15 @@ import type { PlatformConfig } from "./config";
 export const ROLES = {
   rdsExport: "rds-export",
   crawler: "glue-crawler",
+} as const;
+
+/**
+ * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
+ * pull request's preview cannot decrypt exports.
+ */
+export const DELIVERY_ROLES = {
+  preview: "github-preview",
+  deploy: "github-deploy",
 } as const;
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
@@ -49,11 +59,15 @@ export function createPlatform(cfg: PlatformConfig) {
   const env = cfg.environment;
   const { protect, forceDestroy, keyDeletionWindowDays } = cfg.protection;
   const region = cfg.region;
-  const accountId = aws.getCallerIdentityOutput({}).accountId;
-  const partition = aws.getPartitionOutput({}).partition;
+  // One explicit provider: its default tags reach every AWS resource (the `required-tags` guardrail checks them).
+  // Every component gets it, and children inherit it through `{ parent: this }`.
+  const provider = new aws.Provider("aws", { region, defaultTags: { tags: standardTags(env) } });
+  const withProvider = { provider };
+  const accountId = aws.getCallerIdentityOutput({}, withProvider).accountId;
+  const partition = aws.getPartitionOutput({}, withProvider).partition;
   const arnOf = (role: string) => pulumi.all([partition, accountId]).apply(([p, a]) => roleArn(p, a, env, role));
   const nameBucket = (purpose: string) => accountId.apply((a) => bucketName(env, purpose, a, region));
-  const dataBearing = { protect };
+  const dataBearing = { protect, provider };
 
   const key = new EncryptionKey(
     "key",
@@ -76,12 +90,11 @@ export function createPlatform(cfg: PlatformConfig) {
     { bucketName: nameBucket("exports"), kmsKeyArn: key.arn, expirationDays: cfg.exportRetentionDays, forceDestroy },
     dataBearing,
   );
-  const resultsBucket = new SecureBucket("query-results", {
-    bucketName: nameBucket("athena-results"),
-    kmsKeyArn: key.arn,
-    expirationDays: cfg.queryResultRetentionDays,
-    forceDestroy,
-  });
+  const resultsBucket = new SecureBucket(
+    "query-results",
+    { bucketName: nameBucket("athena-results"), kmsKeyArn: key.arn, expirationDays: cfg.queryResultRetentionDays, forceDestroy },
+    withProvider,
+  );
 
   const rdsExportRole = new ServiceRole("rds-export-role", {
     roleName: roleName(env, ROLES.rdsExport),
@@ -89,7 +102,7 @@ export function createPlatform(cfg: PlatformConfig) {
     accountId,
     description: "RDS snapshot export: writes Parquet under the export prefix",
     statements: rdsExportRoleStatements({ bucketArn: exportsBucket.arn, prefix: EXPORTS_PREFIX, kmsKeyArn: key.arn }),
-  });
+  }, withProvider);
 
   const glueDatabase = glueDatabaseName(env);
   const catalog = new ExportCatalog(
@@ -117,7 +130,7 @@ export function createPlatform(cfg: PlatformConfig) {
     databaseName: catalog.database.name,
     namedQueries: sanityQueries(cfg, glueDatabase),
     forceDestroy,
-  });
+  }, withProvider);
 
   const alerts = new AlertTopic("alerts", {
     topicName: physicalName(env, "alerts"),
@@ -132,7 +145,26 @@ export function createPlatform(cfg: PlatformConfig) {
         pattern: crawlerFailurePattern([physicalName(env, "export-crawler")]),
       },
     ],
-  });
+  }, withProvider);
 
-  return { key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+  const github =
+    cfg.github &&
+    new GitHubOidc(
+      "github",
+      {
+        repository: cfg.github.repository,
+        createOidcProvider: cfg.github.createOidcProvider,
+        deployEnvironment: cfg.github.deployEnvironment,
+        previewRoleName: roleName(env, DELIVERY_ROLES.preview),
+        deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
+        rolePrefix: physicalName(env, ""),
+        state: { bucket: cfg.github.stateBucket, keyArn: cfg.github.stateKeyArn },
+        dataBucketArns: [exportsBucket.arn, resultsBucket.arn],
+        accountId,
+        partition,
+      },
+      withProvider,
+    );
+
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
 }

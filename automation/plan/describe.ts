@@ -55,7 +55,22 @@ export function summariseStatements(policy: unknown): string[] {
 
 const onOff = (b: unknown) => (b ? "on" : "off");
 
+/** Provider inputs travel JSON-encoded when they are objects. */
+const decoded = (v: unknown): any => {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
+
 const describers: Record<string, Describer> = {
+  "pulumi:providers:aws": (i) => {
+    const tags = decoded(i.defaultTags)?.tags as Record<string, string> | undefined;
+    const tagText = tags ? Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(", ") : "NONE";
+    return [`region ${i.region}, default tags: ${tagText}`];
+  },
   "aws:kms/key:Key": (i) => [
     `rotation ${onOff(i.enableKeyRotation)}${i.rotationPeriodInDays ? ` every ${i.rotationPeriodInDays} days` : ""}, deletion window ${i.deletionWindowInDays} days`,
     "key policy:",
@@ -89,6 +104,7 @@ const describers: Record<string, Describer> = {
   "aws:iam/role:Role": (i) => [`role ${i.name}`, ...summariseStatements(i.assumeRolePolicy).map((l) => `  trust ${l}`)],
   "aws:iam/rolePolicy:RolePolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => [`managed policy ${i.policyArn}`],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (i) => [`OIDC provider ${i.url} for audiences ${list(i.clientIdLists).join(", ")}`],
   "aws:glue/catalogDatabase:CatalogDatabase": (i) => [`database ${i.name}`],
   "aws:glue/securityConfiguration:SecurityConfiguration": (i) => {
     const e = i.encryptionConfiguration ?? {};

@@ -16,6 +16,10 @@ export interface RecordedResource {
   readonly parent?: string;
   readonly custom: boolean;
   readonly protect: boolean;
+  /** Physical id the mocks gave the resource (custom resources only). */
+  readonly id?: string;
+  /** URN of the provider that manages it (custom resources only; explicit or default provider). */
+  readonly provider?: string;
   /** Inputs as the provider would receive them, Outputs resolved, secrets replaced by "[secret]". */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are arbitrary JSON
   readonly inputs: Record<string, any>;
@@ -66,6 +70,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     Object.assign(state, { keyId: `mock-key-${name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${name}` });
   } else if (type === "aws:sns/topic:Topic") {
     state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physical}`;
+  } else if (type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
+    state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;
@@ -76,6 +82,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
   return state;
 }
 
+/** A provider reference is `<provider urn>::<provider id>`; URNs contain "::" themselves, so cut at the last one. */
+function providerUrn(reference: string | undefined): string | undefined {
+  if (!reference) return undefined;
+  const cut = reference.lastIndexOf("::");
+  return cut > 0 ? reference.slice(0, cut) : reference;
+}
+
 /** Answers for provider functions the programs call. */
 function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
   switch (token) {
@@ -83,6 +96,11 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
       return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+      const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+      const arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${host}`;
+      return { arn, id: arn, url: host, clientIdLists: ["sts.amazonaws.com"], thumbprintLists: [], tags: {} };
+    }
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region };
     default:
@@ -98,14 +116,14 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
   const region = opts.config["aws:region"] ?? "us-east-1";
   const seen: { resource: pulumi.Resource; type: string; name: string; custom: boolean; parent?: pulumi.Resource }[] = [];
   // Resource names are unique per type within these programs, so type + name identifies a registration.
-  const inputsByKey = new Map<string, Record<string, unknown>>();
+  const registrations = new Map<string, { inputs: Record<string, unknown>; id: string; provider?: string }>();
 
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         const state = computedState(args.type, args.name, args.inputs, region);
         const id = args.type === "aws:s3/bucket:Bucket" ? (state.bucket as string) : `${args.name}-id`;
+        registrations.set(`${args.type}::${args.name}`, { inputs: args.inputs, id, provider: providerUrn(args.provider) });
         return { id, state: { ...state, id } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -135,8 +153,10 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
     // `__protect` is where the SDK keeps the resolved (inherited) protect flag; there is no public getter.
     const protect = Boolean((s.resource as unknown as { __protect?: boolean }).__protect);
     const secretInputs: string[] = [];
-    const inputs = redactSecrets(inputsByKey.get(`${s.type}::${s.name}`) ?? {}, "", secretInputs) as Record<string, unknown>;
-    resources.push({ urn, type: s.type, name: s.name, parent, custom: s.custom, protect, inputs, secretInputs });
+    const reg = registrations.get(`${s.type}::${s.name}`);
+    const inputs = redactSecrets(reg?.inputs ?? {}, "", secretInputs) as Record<string, unknown>;
+    const physical = s.custom && reg ? { id: reg.id, provider: reg.provider } : {};
+    resources.push({ urn, type: s.type, name: s.name, parent, custom: s.custom, protect, ...physical, inputs, secretInputs });
   }
   return { resources, result };
 }

@@ -44,3 +44,27 @@ export function denyInsecureTransport(bucketArn: pulumi.Input<string>): PolicySt
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
 }
+
+/**
+ * A trust policy for an OIDC identity provider (web identity federation, e.g. GitHub Actions): the token must be
+ * issued for `audience` and its `sub` must equal one of `subjects` exactly (no wildcards, so a fork, another
+ * branch or another environment never matches).
+ */
+export function webIdentityTrustPolicy(args: {
+  readonly providerArn: pulumi.Input<string>;
+  /** Issuer host without scheme, e.g. `token.actions.githubusercontent.com`; the prefix of the condition keys. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly subjects: readonly string[];
+}): pulumi.Output<string> {
+  return policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Federated: args.providerArn },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringEquals: { [`${args.issuer}:aud`]: args.audience, [`${args.issuer}:sub`]: [...args.subjects] },
+      },
+    },
+  ]);
+}

@@ -29,8 +29,38 @@ describe("npm run plan (child process)", function () {
       expect(stdout).to.contain("DenyInsecureTransport: Deny anyone s3:*");
       expect(stdout).to.contain(`role data-platform-${stack}-rds-export`);
       expect(stdout).to.match(/resources in \d+ components would be created/);
+      expect(stdout).to.contain(`default tags: project=data-platform, environment=${stack}, managed-by=pulumi`);
+      expect(stdout).to.contain("Guardrails: every policy passed.");
     });
   }
+
+  describe("with a planted guardrail violation (--program test/fixtures/plantedViolation.ts)", () => {
+    const planted = ["--program", path.join(REPO_ROOT, "test/fixtures/plantedViolation.ts")];
+
+    it("prints the plan with the violations, then exits 1", () => {
+      const { code, stdout, stderr } = cli(["plan", "stg", ...planted]);
+      expect(code, stderr).to.equal(1);
+      expect(stdout).to.contain('Offline plan for data-platform stack "stg"');
+      expect(stdout).to.contain("Guardrails: 2 violations");
+      expect(stdout).to.contain('✗ [mandatory] kms-key-rotation: kms.Key "planted": key rotation is off');
+      expect(stdout).to.contain('✗ [mandatory] required-tags: kms.Key "planted": missing tags: project, environment, managed-by');
+      expect(stderr.trim()).to.equal('error: 2 mandatory guardrail violations (listed under "Guardrails" in the plan)');
+    });
+
+    it("still prints one JSON document with --json, violations included, and exits 1", () => {
+      const { code, stdout } = cli(["plan", "stg", "--json", ...planted]);
+      expect(code).to.equal(1);
+      const violations = JSON.parse(stdout).violations as { policy: string; enforcementLevel: string }[];
+      expect(violations.map((v) => v.policy)).to.have.members(["kms-key-rotation", "required-tags"]);
+      expect(violations.every((v) => v.enforcementLevel === "mandatory")).to.equal(true);
+    });
+
+    it("exits 2 for a program module without a default export", () => {
+      const { code, stderr } = cli(["plan", "stg", "--program", path.join(REPO_ROOT, "contracts/naming.ts")]);
+      expect(code).to.equal(2);
+      expect(stderr).to.match(/has no default export that is a Pulumi program/);
+    });
+  });
 
   it("marks protected resources in prod", () => {
     const { stdout } = cli(["plan", "prod"]);
@@ -46,6 +76,7 @@ describe("npm run plan (child process)", function () {
     expect(plan.summary.resources).to.be.greaterThan(20);
     expect(plan.resources.find((r: { type: string }) => r.type === "aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
     expect(plan.outputs.glueDatabase).to.equal("data_platform_stg");
+    expect(plan.violations).to.deep.equal([]);
   });
 
   describe("with a bad stack", () => {

@@ -96,6 +96,38 @@ describe("stack config schema", () => {
     expect(cfg.qa).to.deep.equal({ maxTtlHours: 72 });
   });
 
+  describe("github block (delivery, issue #8)", () => {
+    const github = { repository: "example-org/data-platform", stateBucket: "example-org-pulumi-state" };
+
+    it("defaults the deploy environment to the stack's environment and creates the OIDC provider", () => {
+      const cfg = parseConfig(stackConfig("prod", { "data-platform:github": github }));
+      expect(cfg.github).to.deep.equal({ ...github, createOidcProvider: true, deployEnvironment: "prod" });
+    });
+
+    it("keeps an explicit deploy environment and provider choice", () => {
+      const cfg = parseConfig(stackConfig("stg", { "data-platform:github": { ...github, deployEnvironment: "staging", createOidcProvider: false } }));
+      expect(cfg.github).to.include({ deployEnvironment: "staging", createOidcProvider: false });
+    });
+
+    it("is optional: without it no delivery roles are configured", () => {
+      expect(parseConfig(stackConfig("stg", { "data-platform:github": undefined })).github).to.equal(undefined);
+    });
+
+    it("rejects a bad repository, state bucket, key ARN and unknown keys, each with its key path", () => {
+      const problems = problemsOf(
+        stackConfig("stg", {
+          "data-platform:github": { repository: "no-slash", stateBucket: "Bad_Bucket", stateKeyArn: "alias/pulumi", deployEnviroment: "prod" },
+        }),
+      );
+      expect(problems).to.have.members([
+        'data-platform:github.repository: must be "owner/repo"',
+        "data-platform:github.stateBucket: must be an S3 bucket name",
+        "data-platform:github.stateKeyArn: must be a KMS key ARN",
+        "data-platform:github.deployEnviroment: unknown key",
+      ]);
+    });
+  });
+
   it("derives production protection from the environment name, and lets config override it", () => {
     expect(parseConfig(stackConfig("prod")).protection).to.deep.equal({ protect: true, forceDestroy: false, keyDeletionWindowDays: 30 });
     expect(parseConfig(stackConfig("stg")).protection).to.deep.equal({ protect: false, forceDestroy: true, keyDeletionWindowDays: 7 });
