@@ -19,5 +19,8 @@ export default function platform() {
     glueDatabase: p.catalog.database.name,
     crawlerName: p.catalog.crawler.name,
     alertTopicArn: p.alerts.arn,
+    exportFunctionName: p.exportPipeline.exportFunction.name,
+    exportEventsFunctionName: p.exportPipeline.eventsFunction.name,
+    exportSchedule: p.exportPipeline.schedule.name,
   };
 }
