@@ -57,7 +57,8 @@ function bundle(name: string): { code: Uint8Array; map: Uint8Array } {
     treeShaking: true,
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ["module", "main"],
-    sourcemap: "external",
+    // "linked" writes index.js.map and the sourceMappingURL comment that --enable-source-maps follows.
+    sourcemap: "linked",
     // Stack traces need names and lines, not the original text: keeps the map (and the zip) small.
     sourcesContent: false,
     legalComments: "none",
