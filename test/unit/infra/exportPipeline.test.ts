@@ -27,7 +27,7 @@ describe("ExportPipeline", () => {
         state: "ENABLED",
       });
       expect(schedule.flexibleTimeWindow).to.deep.equal({ mode: "OFF" });
-      expect(schedule.target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function/data-platform-prod-export-snapshot`);
+      expect(schedule.target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-snapshot`);
       expect(schedule.target.roleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/data-platform-prod-export-scheduler`);
       expect(schedule.target.retryPolicy).to.deep.equal({ maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 });
     });
@@ -51,7 +51,7 @@ describe("ExportPipeline", () => {
           Sid: "InvokeExportFunction",
           Effect: "Allow",
           Action: "lambda:InvokeFunction",
-          Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function/data-platform-prod-export-snapshot`,
+          Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-snapshot`,
         },
       ]);
     });
@@ -82,11 +82,10 @@ describe("ExportPipeline", () => {
 
     it("targets the events function, which only that rule may invoke", () => {
       const target = find(resources, "aws:cloudwatch/eventTarget:EventTarget", "export-pipeline-events-target").inputs;
-      expect(target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function/data-platform-prod-export-events`);
+      expect(target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events`);
       const permission = find(resources, "aws:lambda/permission:Permission").inputs;
       expect(permission).to.include({ action: "lambda:InvokeFunction", principal: "events.amazonaws.com", function: "data-platform-prod-export-events" });
-      // The mock builds ARNs from the resource module; the point is that it is this rule's ARN and no wildcard.
-      expect(permission.sourceArn).to.match(/:eventRule\/data-platform-prod-export-events$/);
+      expect(permission.sourceArn).to.equal(`arn:aws:events:${REGION}:${ACCOUNT}:rule/data-platform-prod-export-events`);
     });
   });
 
