@@ -108,6 +108,11 @@ export class NodeFunction extends pulumi.ComponentResource {
         roleName: args.roleName,
         service: "lambda.amazonaws.com",
         accountId: args.accountId,
+        // Lambda documents its execution-role trust policy without conditions and does not document setting
+        // aws:SourceAccount when it assumes the role; a condition on a missing key would make every invocation fail.
+        // The confused-deputy risk is absent anyway: only a principal of this account with iam:PassRole on this
+        // role can attach it to a function.
+        sourceAccountCondition: false,
         description: `Lambda ${args.functionName}: ${args.description}`,
         statements,
         managedPolicyArns: args.vpc ? [vpcPolicy] : [],

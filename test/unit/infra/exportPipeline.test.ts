@@ -128,6 +128,12 @@ describe("ExportPipeline", () => {
         });
       });
 
+      it(`lets only Lambda assume ${name}'s role`, () => {
+        expect(statements(find(resources, "aws:iam/role:Role", `${component}-role`).inputs.assumeRolePolicy)).to.deep.equal([
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
+      });
+
       it(`lets ${name} write only its own log group`, () => {
         expect(sid(`${component}-role`, "WriteOwnLogs")?.Resource).to.equal(`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${name}:*`);
       });
