@@ -68,3 +68,17 @@ export function s3Uri(bucket: string, key: string): string {
 export function glueTableName(database: string, table: string): string {
   return `${database}_${table}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
+
+/** Every identifier one day may use, first attempt first: `<env>-<day>`, `<env>-<day>-r2` … */
+export function exportIdsForDay(environment: string, day: string): string[] {
+  return Array.from({ length: MAX_EXPORT_ATTEMPTS }, (_, i) => exportId(environment, day, i + 1));
+}
+
+/**
+ * Key prefix of the per-table metadata files RDS writes at the root of an export:
+ * `exports/<id>/export_tables_info_<id>_from_<n>_to_<m>.json`, each holding `perTableStatus` with every table's
+ * `target` (`<db>.<table>`), `status` and `schemaMetadata.originalTypeMappings`.
+ */
+export function tablesInfoKeyPrefix(id: string): string {
+  return `${exportRootKey(id)}export_tables_info_`;
+}

@@ -9,7 +9,9 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "glue:GetSecurityConfiguration",
   // Custom metrics: CloudWatch has no resource type for PutMetricData (scope it with cloudwatch:namespace).
   "cloudwatch:PutMetricData",
-  // RDS export tasks are not resources; listing them is authorised on "*" only.
+  // RDS export tasks are not resources: starting and listing them are authorised on "*" only. What an export may
+  // touch is bounded by the export role (iam:PassRole on that role only) and the KMS grant conditions.
+  "rds:StartExportTask",
   "rds:DescribeExportTasks",
   // X-Ray trace upload from Lambda (active tracing) has no resource type.
   "xray:PutTraceSegments",

@@ -60,6 +60,8 @@ const github = z
     stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN").optional(),
   })
   .strict();
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const schema = z
   .object({
@@ -88,6 +90,17 @@ const schema = z
       .min(1)
       .optional(),
     analystPrincipalArns: z.array(iamPrincipalArn).default([]),
+    // Aurora exports cluster snapshots; "instance" exports DB instance snapshots of a non-Aurora RDS source, in
+    // which case sourceClusterIdentifier names the DB instance.
+    snapshotType: z.enum(["cluster", "instance"]).default("cluster"),
+    lambdaLogRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`)
+      .default(30),
+    // Dead-man's switch: page when no export completed for this many hours. Over 24 so that a daily export that
+    // finishes a little later than yesterday's does not page; at most a week (CloudWatch's evaluation limit).
+    exportStaleAfterHours: z.number().int().min(25, "must be more than 24 for a daily export").max(168).default(30),
     protectData: z.boolean().optional(),
     github: github.optional(),
     // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.

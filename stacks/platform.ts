@@ -19,6 +19,9 @@ export default function platform() {
     glueDatabase: p.catalog.database.name,
     crawlerName: p.catalog.crawler.name,
     alertTopicArn: p.alerts.arn,
+    exportFunctionName: p.exportPipeline.exportFunction.name,
+    exportEventsFunctionName: p.exportPipeline.eventsFunction.name,
+    exportSchedule: p.exportPipeline.schedule.name,
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
+import { ExportPipeline } from "../infra/exports/exportPipeline";
 import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
 import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
@@ -17,10 +18,20 @@ import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
 import type { PlatformConfig } from "./config";
 
-/** Short names of every platform role. The key policy names exactly these roles, before they exist. */
+/**
+ * Short names of every platform role that uses the CMK. The key policy names exactly these roles, before they
+ * exist; a role that never touches the key belongs in OTHER_ROLES, so that the key policy stays minimal.
+ */
 export const ROLES = {
   rdsExport: "rds-export",
   crawler: "glue-crawler",
+  exportSnapshot: "export-snapshot",
+  exportEvents: "export-events",
+} as const;
+
+/** Platform roles that do not use the CMK (the key policy does not name them). */
+export const OTHER_ROLES = {
+  exportScheduler: "export-scheduler",
 } as const;
 
 /**
@@ -77,9 +88,10 @@ export function createPlatform(cfg: PlatformConfig) {
       partition,
       region,
       userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
-      grantRoleArns: [],
+      // StartExportTask creates a grant on the key for the export; only the export function starts exports.
+      grantRoleArns: [arnOf(ROLES.exportSnapshot)],
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
-      logGroupPrefix: "/aws-glue/crawlers",
+      logGroupPrefixes: ["/aws-glue/crawlers", `/aws/lambda/${physicalName(env, "")}`],
       deletionWindowInDays: keyDeletionWindowDays,
     },
     dataBearing,
@@ -147,6 +159,34 @@ export function createPlatform(cfg: PlatformConfig) {
     ],
   }, withProvider);
 
+  const exportPipeline = new ExportPipeline("export-pipeline", {
+    environment: env,
+    arns: { partition, region, accountId },
+    names: {
+      exportFunction: physicalName(env, "export-snapshot"),
+      exportRole: roleName(env, ROLES.exportSnapshot),
+      eventsFunction: physicalName(env, "export-events"),
+      eventsRole: roleName(env, ROLES.exportEvents),
+      schedulerRole: roleName(env, OTHER_ROLES.exportScheduler),
+      schedule: physicalName(env, "daily-export"),
+      eventsRule: physicalName(env, "export-events"),
+      deadMansSwitch: physicalName(env, "no-export-completed"),
+    },
+    sourceIdentifier: cfg.sourceClusterIdentifier,
+    snapshotType: cfg.snapshotType,
+    schedule: cfg.exportSchedule,
+    exportOnly: cfg.exportOnly,
+    exportsBucketName: exportsBucket.name,
+    exportsBucketArn: exportsBucket.arn,
+    exportsPrefix: EXPORTS_PREFIX,
+    rdsExportRoleArn: rdsExportRole.arn,
+    kmsKeyArn: key.arn,
+    glueDatabaseName: glueDatabase,
+    alertTopicArn: alerts.arn,
+    staleAfterHours: cfg.exportStaleAfterHours,
+    logRetentionDays: cfg.lambdaLogRetentionDays,
+  }, withProvider);
+
   const github =
     cfg.github &&
     new GitHubOidc(
@@ -166,5 +206,5 @@ export function createPlatform(cfg: PlatformConfig) {
       withProvider,
     );
 
-  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline };
 }

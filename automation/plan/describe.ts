@@ -134,7 +134,42 @@ const describers: Record<string, Describer> = {
     `rule ${i.name}${i.scheduleExpression ? ` schedule ${i.scheduleExpression}` : ""}`,
     ...(i.eventPattern ? [`pattern ${i.eventPattern}`] : []),
   ],
-  "aws:cloudwatch/eventTarget:EventTarget": (i) => [`→ ${i.arn}`],
+  "aws:cloudwatch/eventTarget:EventTarget": (i) => [
+    `→ ${i.arn}${i.retryPolicy ? ` (retries ${i.retryPolicy.maximumRetryAttempts}, max age ${i.retryPolicy.maximumEventAgeInSeconds}s)` : ""}`,
+  ],
+  "aws:lambda/function:Function": (i) => [
+    `function ${i.name}: ${i.runtime} on ${list(i.architectures).join(", ") || "x86_64"}, handler ${i.handler}`,
+    `timeout ${i.timeout ?? 3}s, memory ${i.memorySize ?? 128} MB, reserved concurrency ${i.reservedConcurrentExecutions ?? "none (unreserved)"}`,
+    // Names only: values can be sensitive and are none of the plan's business.
+    `env vars: ${Object.keys(i.environment?.variables ?? {}).sort().join(", ") || "none"} (encrypted with ${i.kmsKeyArn ?? "the AWS-managed key"})`,
+    `code sha256 ${i.sourceCodeHash ?? "(none)"}`,
+    `logs → ${i.loggingConfig?.logGroup ?? `/aws/lambda/${i.name}`}${i.vpcConfig ? `, in VPC subnets ${list(i.vpcConfig.subnetIds).join(", ")}` : ""}`,
+  ],
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (i) => [
+    `async: ${i.maximumRetryAttempts ?? 2} retries, max event age ${i.maximumEventAgeInSeconds ?? 21600}s, on failure → ${i.destinationConfig?.onFailure?.destination ?? "NOTHING"}`,
+  ],
+  "aws:lambda/permission:Permission": (i) => [`${i.principal} may ${i.action} ${i.function}${i.sourceArn ? ` only from ${i.sourceArn}` : " from ANY source"}`],
+  "aws:cloudwatch/logGroup:LogGroup": (i) => [
+    `log group ${i.name}, retention ${i.retentionInDays ?? "forever"} days, encrypted with ${i.kmsKeyId ?? "the CloudWatch-managed key"}`,
+  ],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => {
+    const dims = Object.entries(i.dimensions ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+    const ops: Record<string, string> = {
+      GreaterThanOrEqualToThreshold: ">=",
+      GreaterThanThreshold: ">",
+      LessThanThreshold: "<",
+      LessThanOrEqualToThreshold: "<=",
+    };
+    return [
+      `alarm ${i.name}: ${i.statistic} of ${i.namespace}/${i.metricName}${dims ? ` (${dims})` : ""} ${ops[i.comparisonOperator] ?? i.comparisonOperator} ${i.threshold}`,
+      `over ${i.datapointsToAlarm ?? i.evaluationPeriods} of ${i.evaluationPeriods} periods of ${i.period}s, missing data ${i.treatMissingData ?? "missing"}`,
+      `actions → ${list(i.alarmActions).join(", ") || "NONE"}`,
+    ];
+  },
+  "aws:scheduler/schedule:Schedule": (i) => [
+    `schedule ${i.name}: ${i.scheduleExpression} in ${i.scheduleExpressionTimezone ?? "UTC"}, ${i.state ?? "ENABLED"}, flexible window ${i.flexibleTimeWindow?.mode}`,
+    `→ ${i.target?.arn} as ${i.target?.roleArn}, retries ${i.target?.retryPolicy?.maximumRetryAttempts ?? 185}`,
+  ],
 };
 
 /** Bytes as GiB/MiB for humans. */

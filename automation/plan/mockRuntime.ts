@@ -72,6 +72,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physical}`;
   } else if (type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
+  } else if (type === "aws:lambda/function:Function") {
+    state.arn = `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${physical}`;
+    state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+  } else if (type === "aws:cloudwatch/eventRule:EventRule") {
+    state.arn = `arn:aws:events:${region}:${MOCK_ACCOUNT_ID}:rule/${physical}`;
+  } else if (type === "aws:scheduler/schedule:Schedule") {
+    state.arn = `arn:aws:scheduler:${region}:${MOCK_ACCOUNT_ID}:schedule/default/${physical}`;
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;

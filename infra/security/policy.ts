@@ -21,14 +21,17 @@ export function policyDocument(statements: readonly PolicyStatement[]): pulumi.O
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** A trust policy that lets one AWS service assume the role, only on behalf of this account (confused deputy). */
-export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
+/**
+ * A trust policy that lets one AWS service assume the role, only on behalf of this account (confused deputy) when
+ * `accountId` is given.
+ */
+export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string> | undefined): pulumi.Output<string> {
   return policyDocument([
     {
       Effect: "Allow",
       Principal: { Service: service },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      ...(accountId === undefined ? {} : { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }),
     },
   ]);
 }

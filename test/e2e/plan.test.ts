@@ -32,6 +32,21 @@ describe("npm run plan (child process)", function () {
       expect(stdout).to.contain(`default tags: project=data-platform, environment=${stack}, managed-by=pulumi`);
       expect(stdout).to.contain("Guardrails: every policy passed.");
     });
+
+    it(`shows the ${stack} export functions, schedule, event rule and alarms`, () => {
+      const { code, stdout } = cli(["plan", stack]);
+      expect(code).to.equal(0);
+      expect(stdout).to.contain(`function data-platform-${stack}-export-snapshot: nodejs22.x on arm64`);
+      expect(stdout).to.contain("reserved concurrency 1");
+      expect(stdout).to.match(/env vars: ALERT_TOPIC_ARN, ENVIRONMENT, EXPORT_BUCKET/);
+      expect(stdout).to.match(/code sha256 [A-Za-z0-9+/]{43}=/);
+      expect(stdout).to.contain(`schedule data-platform-${stack}-daily-export: cron(0 0 * * ? *) in Asia/Tokyo`);
+      expect(stdout).to.contain('"EventID":["RDS-EVENT-0159"');
+      expect(stdout).to.contain(`alarm data-platform-${stack}-no-export-completed: Sum of DataPlatform/Exports/ExportCompleted (Environment=${stack}) < 1`);
+      expect(stdout).to.contain("missing data breaching");
+      expect(stdout).to.contain(`on failure → arn:aws:sns:ap-northeast-1:123456789012:data-platform-${stack}-alerts`);
+      expect(stdout).to.match(/log group \/aws\/lambda\/data-platform-\w+-export-events, retention \d+ days, encrypted with arn:aws:kms:/);
+    });
   }
 
   describe("with a planted guardrail violation (--program test/fixtures/plantedViolation.ts)", () => {

@@ -91,6 +91,8 @@ describe("AlertTopic", () => {
     });
     expect(pattern("alerts-crawler-failed").detail).to.deep.equal({ crawlerName: ["data-platform-prod-export-crawler"], state: ["Failed"] });
     const topicArn = "arn:aws:sns:ap-northeast-1:123456789012:data-platform-prod-alerts";
-    for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) expect(t.inputs.arn).to.equal(topicArn);
+    const alertTargets = ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.name.startsWith("alerts-"));
+    expect(alertTargets).to.have.length(2);
+    for (const t of alertTargets) expect(t.inputs.arn).to.equal(topicArn);
   });
 });

@@ -133,4 +133,31 @@ describe("stack config schema", () => {
     expect(parseConfig(stackConfig("stg")).protection).to.deep.equal({ protect: false, forceDestroy: true, keyDeletionWindowDays: 7 });
     expect(parseConfig(stackConfig("stg", { "data-platform:protectData": true })).protection.protect).to.equal(true);
   });
+
+  describe("export pipeline keys", () => {
+    it("defaults to cluster snapshots, 30-day Lambda logs and a 30-hour dead-man's switch", () => {
+      const cfg = parseConfig(stackConfig("stg", { "data-platform:snapshotType": undefined, "data-platform:lambdaLogRetentionDays": undefined, "data-platform:exportStaleAfterHours": undefined }));
+      expect(cfg).to.include({ snapshotType: "cluster", lambdaLogRetentionDays: 30, exportStaleAfterHours: 30 });
+    });
+
+    it("accepts instance snapshots for a non-Aurora source", () => {
+      expect(parseConfig(stackConfig("stg", { "data-platform:snapshotType": "instance" })).snapshotType).to.equal("instance");
+    });
+
+    it("rejects an unknown snapshot type, a retention CloudWatch does not offer and a switch of a day or less", () => {
+      const problems = problemsOf(
+        stackConfig("stg", {
+          "data-platform:snapshotType": "aurora",
+          "data-platform:lambdaLogRetentionDays": 31,
+          "data-platform:exportStaleAfterHours": 24,
+        }),
+      );
+      expect(problems.map((p) => p.split(": ")[0])).to.have.members([
+        "data-platform:snapshotType",
+        "data-platform:lambdaLogRetentionDays",
+        "data-platform:exportStaleAfterHours",
+      ]);
+      expect(problems.find((p) => p.startsWith("data-platform:exportStaleAfterHours"))).to.match(/more than 24/);
+    });
+  });
 });
