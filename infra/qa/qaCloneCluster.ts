@@ -126,7 +126,8 @@ export class QaCloneCluster extends pulumi.ComponentResource {
         identifier: `${args.clusterIdentifier}-1`,
         clusterIdentifier: this.cluster.id,
         instanceClass: args.instanceClass,
-        engine: this.cluster.engine,
+        // The provider types the instance engine as a closed union; this value is what RDS reported for the source.
+        engine: this.cluster.engine.apply((e) => e as aws.rds.EngineType),
         dbSubnetGroupName: subnetGroup.name,
         publiclyAccessible: false,
         applyImmediately: true,
