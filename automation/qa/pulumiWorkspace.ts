@@ -41,12 +41,19 @@ export interface PulumiWorkspaceOptions {
 
 /** Opens the project's LocalWorkspace (no stack is touched yet). */
 export async function createPulumiWorkspace(options: PulumiWorkspaceOptions): Promise<QaWorkspace> {
-  const ws = await LocalWorkspace.create({
-    projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora (data-platform issue #5)" },
-    program: options.program,
-    secretsProvider: options.secretsProvider,
-  });
-  return new PulumiWorkspace(ws, options.forwardInterrupt);
+  try {
+    const ws = await LocalWorkspace.create({
+      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora (data-platform issue #5)" },
+      program: options.program,
+      secretsProvider: options.secretsProvider,
+    });
+    return new PulumiWorkspace(ws, options.forwardInterrupt);
+  } catch (err) {
+    if (/ENOENT/.test(String(err instanceof Error ? err.message : err))) {
+      throw new Error("the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), then `pulumi login`", { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** Automation API errors as the seam's error classes. */
