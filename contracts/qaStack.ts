@@ -85,6 +85,11 @@ export function qaClusterIdentifier(environment: string, cloneName: string): str
   return physicalName(environment, qaStackName(cloneName));
 }
 
+/** Every clone cluster identifier of an environment starts with this (`data-platform-<env>-qa-`); IAM scopes on it. */
+export function qaClusterIdentifierPrefix(environment: string): string {
+  return physicalName(environment, QA_STACK_PREFIX);
+}
+
 /** The tags of a clone's AWS resources. `expiresAt` is rendered as ISO 8601 UTC. */
 export function qaResourceTags(args: {
   readonly environment: string;
