@@ -17,7 +17,7 @@ export const REPO_ROOT = path.resolve(__dirname, "../../..");
 
 /** Platform stack whose qa block applies when --stack is not given: $DATA_PLATFORM_STACK, else stg. */
 export function defaultStack(): string {
-  return process.env.DATA_PLATFORM_STACK ?? "stg";
+  return process.env.DATA_PLATFORM_STACK || "stg";
 }
 
 /** Owner tag when --owner is not given: $QA_OWNER, else the login name. */
