@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
+import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -62,14 +63,95 @@ const github = z
   .strict();
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const clusterIdentifier = z
+  .string()
+  .regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$/, "must be an RDS cluster identifier");
+
+/** `90m`, `4h`, `3d`: parsed to milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "90m", "4h" or "3d"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** An IPv4 CIDR that is not the whole internet: a QA clone holds production-shaped data. */
+const privateCidr = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, "must be an IPv4 CIDR such as 10.0.0.0/16")
+  .refine((c) => Number(c.split("/")[1]) >= 8, "must be /8 or narrower: a QA clone is never open to the internet");
+
+/** How people reach a clone in private subnets. */
+const qaConnect = z.discriminatedUnion("via", [
+  z
+    .object({
+      via: z.literal("bastion"),
+      /** SSH host that can reach the clone (`ssh -L`). */
+      host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IPv4 address"),
+      user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").default("ec2-user"),
+    })
+    .strict(),
+  z
+    .object({
+      via: z.literal("ssm"),
+      /** EC2 instance (with the SSM agent) that forwards the port (AWS-StartPortForwardingSessionToRemoteHost). */
+      instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0123456789abcdef0"),
+    })
+    .strict(),
+]);
+
+/**
+ * QA clones (issue #5). Absent or `enabled: false`: the `qa` commands refuse to run for this stack. Durations are
+ * milliseconds once parsed.
+ */
+const qaSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Clusters that may be cloned; the first is the default `--source`. Default: sourceClusterIdentifier. */
+    sourceClusterIdentifiers: z.array(clusterIdentifier).min(1).optional(),
+    defaultTtl: duration.prefault("4h"),
+    maxTtl: duration.prefault("72h"),
+    maxClonesPerSource: z
+      .number()
+      .int()
+      .min(1)
+      .max(AURORA_MAX_CLONES_PER_SOURCE, `must be at most ${AURORA_MAX_CLONES_PER_SOURCE} (Aurora's copy-on-write clone limit per source)`)
+      .default(5),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.large").default("db.r6g.large"),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").optional(),
+    /** Private subnets for the clone's subnet group, in at least two availability zones. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id")).min(2, "must list at least two subnets (RDS needs two AZs)").optional(),
+    allowedCidrs: z.array(privateCidr).default([]),
+    allowedSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id")).default([]),
+    connect: qaConnect.optional(),
+    /** Masking rules passed to `mask run --rules`, relative to the repository root. */
+    maskingRules: z.string().min(1).default("sql/masking.yaml"),
+    /** How long past `expires-at` the AWS-side reaper waits before it deletes a clone. */
+    reaperGracePeriod: duration.prefault("2h"),
+    /** Pulumi secrets provider for clone stacks, e.g. `awskms://alias/…`. Default: the backend's. */
+    secretsProvider: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (!q.enabled) return;
+    for (const key of ["vpcId", "subnetIds", "connect"] as const) {
+      if (q[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when QA clones are enabled" });
+    }
+    if (q.allowedCidrs.length === 0 && q.allowedSecurityGroupIds.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["allowedCidrs"], message: "list at least one CIDR or security group (allowedSecurityGroupIds) that may connect" });
+    }
+    if (typeof q.defaultTtl === "number" && typeof q.maxTtl === "number" && q.defaultTtl > q.maxTtl) {
+      ctx.addIssue({ code: "custom", path: ["defaultTtl"], message: "must not exceed maxTtl" });
+    }
+  });
 
 const schema = z
   .object({
     environment: z.string().regex(ENVIRONMENT_PATTERN, "must be lower case letters and digits, start with a letter, at most 12 characters"),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1"),
-    sourceClusterIdentifier: z
-      .string()
-      .regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$/, "must be an RDS cluster identifier"),
+    sourceClusterIdentifier: clusterIdentifier,
     databases: z.array(mysqlIdentifier).min(1, "must name at least one database"),
     exportSchedule: z
       .object({
@@ -104,8 +186,9 @@ const schema = z
     protectData: z.boolean().optional(),
     github: github.optional(),
     // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.
+    // Reserved: its shape is settled by the BigQuery (#6) work.
     bigquery: z.record(z.string(), z.unknown()).optional(),
-    qa: z.record(z.string(), z.unknown()).optional(),
+    qa: qaSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -130,6 +213,8 @@ type ParsedConfig = z.output<typeof schema>;
 
 /** The `github` block with its defaults filled in. */
 export type GitHubConfig = z.output<typeof github> & { readonly deployEnvironment: string };
+/** The parsed `qa` block; durations in milliseconds. */
+export type QaConfig = z.output<typeof qaSchema>;
 
 /** Settings that differ between a production stack and the others; derived in one place. */
 export interface Protection {
@@ -193,9 +278,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   }
   const c = result.data;
   const production = c.protectData ?? c.environment.startsWith("prod");
+  // The platform's own source cluster is the default (and only) clone source unless the qa block lists others.
+  const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
   return {
     ...c,
     github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
+    qa,
     protection: {
       protect: production,
       forceDestroy: !production,

@@ -170,6 +170,23 @@ const describers: Record<string, Describer> = {
     `schedule ${i.name}: ${i.scheduleExpression} in ${i.scheduleExpressionTimezone ?? "UTC"}, ${i.state ?? "ENABLED"}, flexible window ${i.flexibleTimeWindow?.mode}`,
     `→ ${i.target?.arn} as ${i.target?.roleArn}, retries ${i.target?.retryPolicy?.maximumRetryAttempts ?? 185}`,
   ],
+  "aws:rds/cluster:Cluster": (i) => {
+    const r = i.restoreToPointInTime;
+    return [
+      `cluster ${i.clusterIdentifier}, engine ${i.engine}${r ? `, ${r.restoreType} clone of ${r.sourceClusterIdentifier}${r.useLatestRestorableTime ? " (latest restorable time)" : ""}` : ""}`,
+      `storage encrypted ${i.storageEncrypted ? "yes" : "NO"}, deletion protection ${onOff(i.deletionProtection)}, final snapshot ${i.skipFinalSnapshot ? "skipped" : "taken"}`,
+      `master password ${i.masterPassword === "[secret]" ? "set (secret)" : i.masterPassword === undefined ? "inherited" : "set IN PLAIN TEXT"}, security groups ${list(i.vpcSecurityGroupIds).join(", ")}`,
+    ];
+  },
+  "aws:rds/clusterInstance:ClusterInstance": (i) => [`instance ${i.identifier} ${i.instanceClass}, public ${i.publiclyAccessible ? "YES" : "no"}`],
+  "aws:rds/subnetGroup:SubnetGroup": (i) => [`subnet group ${i.name}: ${list(i.subnetIds).join(", ")}`],
+  "aws:ec2/securityGroup:SecurityGroup": (i) => [
+    `security group ${i.name} in ${i.vpcId}${Array.isArray(i.egress) && i.egress.length === 0 ? ", no egress" : ""}`,
+  ],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i) => [
+    `allow ${i.ipProtocol} ${i.fromPort}${i.toPort !== i.fromPort ? `-${i.toPort}` : ""} from ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId}`,
+  ],
+  "random:index/randomPassword:RandomPassword": (i) => [`random password, ${i.length} characters (secret)`],
 };
 
 /** Bytes as GiB/MiB for humans. */

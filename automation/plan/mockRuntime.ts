@@ -39,6 +39,8 @@ export interface MockRunOptions {
   /** Full config map (`"data-platform:environment": "stg"`). */
   readonly config: Record<string, string>;
   readonly secretKeys?: readonly string[];
+  /** Answers for provider functions that replace the defaults below, by token (tests vary a lookup this way). */
+  readonly calls?: Readonly<Record<string, (inputs: Record<string, any>) => Record<string, unknown>>>;
 }
 
 /** How the SDK marks a secret value when it serialises inputs (pulumi/sdk/nodejs/runtime/rpc.ts). */
@@ -68,6 +70,11 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     Object.assign(state, { bucket: physical, arn: `arn:aws:s3:::${physical}`, bucketRegionalDomainName: `${physical}.s3.${region}.amazonaws.com` });
   } else if (type === "aws:kms/key:Key") {
     Object.assign(state, { keyId: `mock-key-${name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${name}` });
+  } else if (type === "aws:rds/cluster:Cluster") {
+    const id = inputs.clusterIdentifier ?? name;
+    Object.assign(state, { clusterIdentifier: id, arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:cluster:${id}`, endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com` });
+  } else if (type === "random:index/randomPassword:RandomPassword") {
+    state.result = `mock-password-${name}`;
   } else if (type === "aws:sns/topic:Topic") {
     state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physical}`;
   } else if (type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
@@ -110,6 +117,22 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
     }
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region };
+    case "aws:rds/getCluster:getCluster": {
+      // An encrypted Aurora MySQL 3 cluster, as the QA clone program expects its source to be.
+      const id = String(inputs.clusterIdentifier);
+      return {
+        id,
+        clusterIdentifier: id,
+        arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:cluster:${id}`,
+        engine: "aurora-mysql",
+        engineVersion: "8.0.mysql_aurora.3.08.0",
+        port: 3306,
+        masterUsername: "admin",
+        storageEncrypted: true,
+        kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${id}`,
+        endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com`,
+      };
+    }
     default:
       return { ...inputs };
   }
@@ -134,7 +157,8 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
         return { id, state: { ...state, id } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        return mockCall(args.token, args.inputs, region);
+        const override = opts.calls?.[args.token];
+        return override ? override(args.inputs) : mockCall(args.token, args.inputs, region);
       },
     },
     opts.project,
