@@ -22,6 +22,7 @@ export default function platform() {
     exportFunctionName: p.exportPipeline.exportFunction.name,
     exportEventsFunctionName: p.exportPipeline.eventsFunction.name,
     exportSchedule: p.exportPipeline.schedule.name,
+    ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
   };
 }

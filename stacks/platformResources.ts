@@ -11,6 +11,8 @@ import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/even
 import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
 import { ExportPipeline } from "../infra/exports/exportPipeline";
+import { QaReaper } from "../infra/qa/qaReaper";
+import { QA_REAPER_ROLE } from "../infra/qa/reaperPolicy";
 import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
 import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
@@ -27,11 +29,14 @@ export const ROLES = {
   crawler: "glue-crawler",
   exportSnapshot: "export-snapshot",
   exportEvents: "export-events",
+  // Publishes to the encrypted alert topic on every deletion.
+  qaReaper: QA_REAPER_ROLE,
 } as const;
 
 /** Platform roles that do not use the CMK (the key policy does not name them). */
 export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
+  qaReaperScheduler: "qa-reaper-scheduler",
 } as const;
 
 /**
@@ -187,6 +192,26 @@ export function createPlatform(cfg: PlatformConfig) {
     logRetentionDays: cfg.lambdaLogRetentionDays,
   }, withProvider);
 
+  // The QA clones' AWS-side safety net (#5): only where QA clones are enabled.
+  const qaReaper =
+    cfg.qa?.enabled &&
+    new QaReaper(
+      "qa-reaper",
+      {
+        environment: env,
+        functionName: physicalName(env, "qa-reaper"),
+        roleName: roleName(env, ROLES.qaReaper),
+        schedulerRoleName: roleName(env, OTHER_ROLES.qaReaperScheduler),
+        scheduleName: physicalName(env, "qa-reaper"),
+        arns: { partition, region, accountId },
+        kmsKeyArn: key.arn,
+        alertTopicArn: alerts.arn,
+        gracePeriodMs: cfg.qa.reaperGracePeriod,
+        logRetentionDays: cfg.lambdaLogRetentionDays,
+      },
+      withProvider,
+    );
+
   const github =
     cfg.github &&
     new GitHubOidc(
@@ -206,5 +231,5 @@ export function createPlatform(cfg: PlatformConfig) {
       withProvider,
     );
 
-  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline };
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline, qaReaper: qaReaper || undefined };
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EXPORT_METRICS } from "../../contracts/exportEvents";
 import { exportEventsPattern } from "../alerts/eventPatterns";
 import { NodeFunction } from "../compute/nodeFunction";
-import { ServiceRole } from "../security/serviceRole";
+import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import { type ArnContext, exportEventsStatements, exportSnapshotStatements } from "./exportPolicies";
 
 /** The daily export: schedule → export-snapshot Lambda; RDS export events → export-events Lambda; alarms. */
@@ -122,37 +122,19 @@ export class ExportPipeline extends pulumi.ComponentResource {
       child,
     );
 
-    const schedulerRole = new ServiceRole(
-      `${name}-scheduler-role`,
+    this.schedule = createScheduledInvocation(
+      name,
       {
-        roleName: args.names.schedulerRole,
-        service: "scheduler.amazonaws.com",
-        accountId: args.arns.accountId,
-        description: "EventBridge Scheduler: invokes the daily export function, nothing else",
-        statements: [{ Sid: "InvokeExportFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.exportFunction.arn }],
-      },
-      child,
-    );
-    this.schedule = new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        name: args.names.schedule,
+        scheduleName: args.names.schedule,
         description: "Daily RDS snapshot export",
-        scheduleExpression: `cron(${args.schedule.cron})`,
-        scheduleExpressionTimezone: args.schedule.timezone,
-        flexibleTimeWindow: { mode: "OFF" },
-        state: "ENABLED",
-        target: {
-          arn: this.exportFunction.arn,
-          roleArn: schedulerRole.arn,
-          input: JSON.stringify({ source: "data-platform.schedule" }),
-          // Retries delivery only (throttling, service errors); the function's own failures are Lambda's async
-          // retries and then the on-failure destination.
-          retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
-        },
+        roleName: args.names.schedulerRole,
+        accountId: args.arns.accountId,
+        expression: `cron(${args.schedule.cron})`,
+        timezone: args.schedule.timezone,
+        target: { kind: "lambda", arn: this.exportFunction.arn },
       },
       child,
-    );
+    ).schedule;
 
     this.eventsRule = new aws.cloudwatch.EventRule(
       `${name}-events`,

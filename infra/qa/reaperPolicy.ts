@@ -21,14 +21,12 @@ export interface QaReaperPolicyArgs {
   readonly region: string;
   readonly accountId: pulumi.Input<string>;
   readonly environment: string;
-  readonly alertTopicArn: pulumi.Input<string>;
-  /** The CMK that encrypts the alert topic: publishing needs it. */
-  readonly kmsKeyArn: pulumi.Input<string>;
 }
 
 /**
  * Describe every cluster and instance of the account and region; delete only instances and clusters that are both
- * named `data-platform-<env>-qa-*` and tagged `purpose=qa`; publish to the alert topic.
+ * named `data-platform-<env>-qa-*` and tagged `purpose=qa`. Publishing to the (encrypted) alert topic comes with
+ * every NodeFunction, so it is not repeated here.
  */
 export function qaReaperStatements(args: QaReaperPolicyArgs): PolicyStatement[] {
   const rdsArn = (kind: "cluster" | "db", name: string) => pulumi.interpolate`arn:${args.partition}:rds:${args.region}:${args.accountId}:${kind}:${name}`;
@@ -62,14 +60,6 @@ export function qaReaperStatements(args: QaReaperPolicyArgs): PolicyStatement[] 
       Action: "rds:DeleteDBCluster",
       Resource: rdsArn("cluster", `${prefix}*`),
       Condition: taggedQa,
-    },
-    { Sid: "Alert", Effect: "Allow", Action: "sns:Publish", Resource: args.alertTopicArn },
-    {
-      Sid: "EncryptAlerts",
-      Effect: "Allow",
-      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-      Resource: args.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `sns.${args.region}.amazonaws.com` } },
     },
   ];
 }

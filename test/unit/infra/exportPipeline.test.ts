@@ -48,7 +48,7 @@ describe("ExportPipeline", () => {
       expect(trust[0].Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": ACCOUNT } });
       expect(policyOf("export-pipeline-scheduler-role")).to.deep.equal([
         {
-          Sid: "InvokeExportFunction",
+          Sid: "StartOneTarget",
           Effect: "Allow",
           Action: "lambda:InvokeFunction",
           Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-snapshot`,

@@ -12,8 +12,6 @@ describe("QA reaper IAM statements (infra/qa/reaperPolicy.ts)", () => {
         region: "ap-northeast-1",
         accountId: "123456789012",
         environment: "stg",
-        alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts",
-        kmsKeyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/k",
       }),
     );
     statements = JSON.parse(await promiseOf(doc)).Statement;
@@ -45,13 +43,8 @@ describe("QA reaper IAM statements (infra/qa/reaperPolicy.ts)", () => {
       expect(s.Effect).to.equal("Allow");
     }
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).to.have.members(["rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DeleteDBInstance", "rds:DeleteDBCluster", "sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"]);
+    expect(actions).to.have.members(["rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DeleteDBInstance", "rds:DeleteDBCluster"]);
     expect(statements.find((s) => s.Sid === "FindClones")?.Resource).to.equal("arn:aws:rds:ap-northeast-1:123456789012:cluster:*");
-  });
-
-  it("publishes only to the alert topic, using the key only through SNS", () => {
-    expect(statements.find((s) => s.Action === "sns:Publish")?.Resource).to.equal("arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts");
-    expect(statements.find((s) => s.Sid === "EncryptAlerts")?.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "sns.ap-northeast-1.amazonaws.com" } });
   });
 
   it("runs hourly with the grace period from config in minutes", () => {

@@ -33,6 +33,7 @@ describe("EncryptionKey", () => {
       ROLE("glue-crawler"),
       ROLE("export-snapshot"),
       ROLE("export-events"),
+      ROLE("qa-reaper"),
     ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
@@ -127,6 +128,9 @@ describe("IAM roles", () => {
       "data-platform-stg-export-snapshot",
       "data-platform-stg-export-events",
       "data-platform-stg-export-scheduler",
+      // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
+      "data-platform-stg-qa-reaper",
+      "data-platform-stg-qa-reaper-scheduler",
       // From the `github` block of Pulumi.stg.yaml (issue #8).
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",
