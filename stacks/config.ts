@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
+import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -70,8 +71,9 @@ const schema = z
       .optional(),
     analystPrincipalArns: z.array(iamPrincipalArn).default([]),
     protectData: z.boolean().optional(),
-    // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.
-    bigquery: z.record(z.string(), z.unknown()).optional(),
+    /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
+    bigquery: bigquerySchema.optional(),
+    // Reserved: its shape is settled by the QA clone (#5) work.
     qa: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
@@ -90,6 +92,16 @@ const schema = z
       if (!c.databases.includes(db)) {
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });
       }
+    }
+    const bigquery = c.bigquery === undefined ? undefined : bigquerySchema.safeParse(c.bigquery);
+    if (bigquery?.success && databasesValid) {
+      const problems = bigqueryProblems(bigquery.data, {
+        databases: c.databases,
+        exportOnly: c.exportOnly,
+        exportCron: c.exportSchedule.cron,
+        exportTimezone: c.exportSchedule.timezone,
+      });
+      for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
   });
 
