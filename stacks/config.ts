@@ -87,14 +87,16 @@ const schema = z
     }
     // Cross-checks run only on fields that are valid themselves, so one mistake is reported once.
     const databasesValid = c.databases.length > 0 && c.databases.every((d) => MYSQL_IDENTIFIER.test(d));
+    let exportOnlyValid = true;
     for (const entry of databasesValid ? (c.exportOnly ?? []) : []) {
       const db = entry.split(".")[0];
       if (!c.databases.includes(db)) {
+        exportOnlyValid = false;
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });
       }
     }
     const bigquery = c.bigquery === undefined ? undefined : bigquerySchema.safeParse(c.bigquery);
-    if (bigquery?.success && databasesValid) {
+    if (bigquery?.success && databasesValid && exportOnlyValid) {
       const problems = bigqueryProblems(bigquery.data, {
         databases: c.databases,
         exportOnly: c.exportOnly,

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName } from "../contracts/naming";
+import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
@@ -14,12 +14,21 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
+import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
 /** Short names of every platform role. The key policy names exactly these roles, before they exist. */
 export const ROLES = {
   rdsExport: "rds-export",
   crawler: "glue-crawler",
+} as const;
+
+/**
+ * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
+ * in with an access key, so its user exists only in stacks with a `bigquery` block. The key policy names it too.
+ */
+export const USERS = {
+  bigQueryTransfer: "bigquery-transfer",
 } as const;
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
@@ -55,6 +64,11 @@ export function createPlatform(cfg: PlatformConfig) {
   const nameBucket = (purpose: string) => accountId.apply((a) => bucketName(env, purpose, a, region));
   const dataBearing = { protect };
 
+  // BigQuery's transfer user may decrypt export objects through S3, and nothing else. Named before it exists.
+  const bigQueryUserArn = cfg.bigquery
+    ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
+    : [];
+
   const key = new EncryptionKey(
     "key",
     {
@@ -64,6 +78,7 @@ export function createPlatform(cfg: PlatformConfig) {
       region,
       userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
       grantRoleArns: [],
+      s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
       logGroupPrefix: "/aws-glue/crawlers",
       deletionWindowInDays: keyDeletionWindowDays,
@@ -134,5 +149,18 @@ export function createPlatform(cfg: PlatformConfig) {
     ],
   });
 
-  return { key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+  // Loaded only when configured, so that a stack without BigQuery never loads @pulumi/gcp (see stacks/bigqueryResources.ts).
+  const bigquery = cfg.bigquery
+    ? (require("./bigqueryResources") as typeof BigQueryModule).createBigQuery(
+        { ...cfg, bigquery: cfg.bigquery },
+        {
+          transferUserName: userName(env, USERS.bigQueryTransfer),
+          exportsBucketName: exportsBucket.name,
+          exportsBucketArn: exportsBucket.arn,
+          kmsKeyArn: key.arn,
+        },
+      )
+    : undefined;
+
+  return { key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, bigquery };
 }

@@ -7,6 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 /** Fake account the mocks answer with. */
 export const MOCK_ACCOUNT_ID = "123456789012";
 
+/** Access key id and secret the mocks give every `aws.iam.AccessKey`. */
+export const MOCK_ACCESS_KEY_ID = "AKIAMOCKOFFLINEPLAN0";
+export const MOCK_SECRET_ACCESS_KEY = "mock-secret-access-key-never-real";
+
 /** One resource the program would create. */
 export interface RecordedResource {
   readonly urn: string;
@@ -66,6 +70,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     Object.assign(state, { keyId: `mock-key-${name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${name}` });
   } else if (type === "aws:sns/topic:Topic") {
     state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physical}`;
+  } else if (type === "aws:iam/accessKey:AccessKey") {
+    // A recognisable fake pair; the secret must flow only into secret inputs, which the tests check.
+    Object.assign(state, { secret: MOCK_SECRET_ACCESS_KEY, status: "Active" });
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;
@@ -105,7 +112,12 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
       newResource(args: pulumi.runtime.MockResourceArgs) {
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         const state = computedState(args.type, args.name, args.inputs, region);
-        const id = args.type === "aws:s3/bucket:Bucket" ? (state.bucket as string) : `${args.name}-id`;
+        const id =
+          args.type === "aws:s3/bucket:Bucket"
+            ? (state.bucket as string)
+            : args.type === "aws:iam/accessKey:AccessKey"
+              ? MOCK_ACCESS_KEY_ID
+              : `${args.name}-id`;
         return { id, state: { ...state, id } };
       },
       call(args: pulumi.runtime.MockCallArgs) {

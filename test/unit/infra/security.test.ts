@@ -25,7 +25,13 @@ describe("EncryptionKey", () => {
     expect(admin?.Action).to.include.members(["kms:ScheduleKeyDeletion", "kms:Put*"]);
   });
 
-  it("lets only the platform's roles use the key", () => {
+  it("lets only the platform's roles use the key, and the BigQuery transfer user only decrypt through S3", () => {
+    const decryptOnly = sid("S3ReadersDecryptThroughS3");
+    expect(decryptOnly?.Action).to.equal("kms:Decrypt");
+    expect(decryptOnly?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::123456789012:user/data-platform-stg-bigquery-transfer",
+    ]);
+    expect(decryptOnly?.Condition.StringEquals["kms:ViaService"]).to.equal("s3.ap-northeast-1.amazonaws.com");
     const use = sid("PlatformRolesUseKey");
     expect(use?.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey*"]);
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([ROLE("rds-export"), ROLE("glue-crawler")]);
@@ -83,8 +89,10 @@ describe("IAM roles", () => {
     expect(s3.flatMap((s) => [].concat(s.Action))).to.have.members(["s3:ListBucket", "s3:GetObject"]);
   });
 
-  it("has no Action wildcard and uses Resource \"*\" only for glue:GetSecurityConfiguration", () => {
-    for (const rp of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
+  it("has no Action wildcard and uses Resource \"*\" only for glue:GetSecurityConfiguration, in role and user policies", () => {
+    const policies = [...ofType(resources, "aws:iam/rolePolicy:RolePolicy"), ...ofType(resources, "aws:iam/userPolicy:UserPolicy")];
+    expect(policies.map((p) => p.type), "stg has the BigQuery transfer user").to.include("aws:iam/userPolicy:UserPolicy");
+    for (const rp of policies) {
       for (const s of statements(rp.inputs.policy)) {
         expect([].concat(s.Action)).to.not.include("*");
         if (s.Resource === "*") expect(s.Action, `${rp.name} ${s.Sid}`).to.equal("glue:GetSecurityConfiguration");

@@ -91,7 +91,7 @@ describe("stack config schema", () => {
     ]);
   });
 
-  it("accepts the reserved bigquery and qa blocks", () => {
+  it("accepts the reserved qa block", () => {
     const cfg = parseConfig(stackConfig("stg", { "data-platform:qa": { maxTtlHours: 72 } }));
     expect(cfg.qa).to.deep.equal({ maxTtlHours: 72 });
   });
