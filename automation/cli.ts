@@ -3,6 +3,7 @@
  * arguments to them and prints their results. automation/main.ts owns the exit code.
  */
 import { Command, Option } from "commander";
+import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
 import { plan, renderPlan } from "./commands/plan";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
@@ -29,6 +30,22 @@ export function buildCli(io: Io): Command {
     .action(async (stack: string, opts: { json?: boolean }) => {
       const result = await plan({ stack });
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlan(result)}\n`);
+    });
+
+  program
+    .command("bq-sync")
+    .description("compare the stack's BigQuery table list with the real schema; --write updates Pulumi.<stack>.yaml")
+    .requiredOption("--stack <stack>", "stack name: a Pulumi.<stack>.yaml with a data-platform:bigquery block")
+    .addOption(new Option("--from <source>", "where the real table list comes from").choices(["catalog", "database"]).default("catalog"))
+    .option("--url <url>", "mysql://user@host[:port] for --from database; password from MYSQL_PWD or the URL")
+    .option("--write", "update data-platform:bigquery.tables in Pulumi.<stack>.yaml, keeping its comments")
+    .addOption(new Option("--json", "print the result as one JSON document"))
+    .action(async (opts: { stack: string; from: TableSource; url?: string; write?: boolean; json?: boolean }) => {
+      const result = await bqSync(
+        { stack: opts.stack, from: opts.from, url: opts.url, write: opts.write, progress: (l) => io.stderr(`${l}\n`) },
+        defaultSources(),
+      );
+      io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderBqSync(result)}\n`);
     });
 
   return program;
