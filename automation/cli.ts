@@ -13,6 +13,7 @@ import { ReapIncompleteError, reapClones } from "./commands/qa/reap";
 import { REPO_ROOT, defaultOwner, defaultStack, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
 import { withInterrupts } from "./qa/interrupt";
 import { loadQaSettings } from "./qa/settings";
+import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
 export interface Io {
@@ -41,6 +42,22 @@ export function buildCli(io: Io): Command {
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlan(result)}\n`);
       // The whole plan is printed first, so the violations are read in context; then the command fails (exit 1).
       assertNoMandatoryViolations(result);
+    });
+
+  program
+    .command("bq-sync")
+    .description("compare the stack's BigQuery table list with the real schema; --write updates Pulumi.<stack>.yaml")
+    .requiredOption("--stack <stack>", "stack name: a Pulumi.<stack>.yaml with a data-platform:bigquery block")
+    .addOption(new Option("--from <source>", "where the real table list comes from").choices(["catalog", "database"]).default("catalog"))
+    .option("--url <url>", "mysql://user@host[:port] for --from database; password from MYSQL_PWD or the URL")
+    .option("--write", "update data-platform:bigquery.tables in Pulumi.<stack>.yaml, keeping its comments")
+    .addOption(new Option("--json", "print the result as one JSON document"))
+    .action(async (opts: { stack: string; from: TableSource; url?: string; write?: boolean; json?: boolean }) => {
+      const result = await bqSync(
+        { stack: opts.stack, from: opts.from, url: opts.url, write: opts.write, progress: (l) => io.stderr(`${l}\n`) },
+        defaultSources(),
+      );
+      io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderBqSync(result)}\n`);
     });
 
   const ci = program.command("ci").description("helpers for the GitHub workflows (.github/workflows)");

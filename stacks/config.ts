@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
+import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -185,9 +186,8 @@ const schema = z
     exportStaleAfterHours: z.number().int().min(25, "must be more than 24 for a daily export").max(168).default(30),
     protectData: z.boolean().optional(),
     github: github.optional(),
-    // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.
-    // Reserved: its shape is settled by the BigQuery (#6) work.
-    bigquery: z.record(z.string(), z.unknown()).optional(),
+    /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
+    bigquery: bigquerySchema.optional(),
     qa: qaSchema.optional(),
   })
   .strict()
@@ -201,11 +201,23 @@ const schema = z
     }
     // Cross-checks run only on fields that are valid themselves, so one mistake is reported once.
     const databasesValid = c.databases.length > 0 && c.databases.every((d) => MYSQL_IDENTIFIER.test(d));
+    let exportOnlyValid = true;
     for (const entry of databasesValid ? (c.exportOnly ?? []) : []) {
       const db = entry.split(".")[0];
       if (!c.databases.includes(db)) {
+        exportOnlyValid = false;
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });
       }
+    }
+    const bigquery = c.bigquery === undefined ? undefined : bigquerySchema.safeParse(c.bigquery);
+    if (bigquery?.success && databasesValid && exportOnlyValid) {
+      const problems = bigqueryProblems(bigquery.data, {
+        databases: c.databases,
+        exportOnly: c.exportOnly,
+        exportCron: c.exportSchedule.cron,
+        exportTimezone: c.exportSchedule.timezone,
+      });
+      for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
   });
 

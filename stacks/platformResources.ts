@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags } from "../contracts/naming";
+import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
@@ -18,6 +18,7 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
+import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
 /**
@@ -46,6 +47,14 @@ export const OTHER_ROLES = {
 export const DELIVERY_ROLES = {
   preview: "github-preview",
   deploy: "github-deploy",
+} as const;
+
+/**
+ * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
+ * in with an access key, so its user exists only in stacks with a `bigquery` block. The key policy names it too.
+ */
+export const USERS = {
+  bigQueryTransfer: "bigquery-transfer",
 } as const;
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
@@ -85,6 +94,11 @@ export function createPlatform(cfg: PlatformConfig) {
   const nameBucket = (purpose: string) => accountId.apply((a) => bucketName(env, purpose, a, region));
   const dataBearing = { protect, provider };
 
+  // BigQuery's transfer user may decrypt export objects through S3, and nothing else. Named before it exists.
+  const bigQueryUserArn = cfg.bigquery
+    ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
+    : [];
+
   const key = new EncryptionKey(
     "key",
     {
@@ -95,6 +109,7 @@ export function createPlatform(cfg: PlatformConfig) {
       userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
       // StartExportTask creates a grant on the key for the export; only the export function starts exports.
       grantRoleArns: [arnOf(ROLES.exportSnapshot)],
+      s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
       logGroupPrefixes: ["/aws-glue/crawlers", `/aws/lambda/${physicalName(env, "")}`],
       deletionWindowInDays: keyDeletionWindowDays,
@@ -231,5 +246,19 @@ export function createPlatform(cfg: PlatformConfig) {
       withProvider,
     );
 
-  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline, qaReaper: qaReaper || undefined };
+    // Loaded only when configured, so that a stack without BigQuery never loads @pulumi/gcp (see stacks/bigqueryResources.ts).
+  const bigquery = cfg.bigquery
+    ? (require("./bigqueryResources") as typeof BigQueryModule).createBigQuery(
+        { ...cfg, bigquery: cfg.bigquery },
+        {
+          transferUserName: userName(env, USERS.bigQueryTransfer),
+          exportsBucketName: exportsBucket.name,
+          exportsBucketArn: exportsBucket.arn,
+          kmsKeyArn: key.arn,
+        },
+        withProvider,
+      )
+    : undefined;
+
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline, qaReaper: qaReaper || undefined, bigquery };
 }

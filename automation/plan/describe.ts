@@ -187,7 +187,39 @@ const describers: Record<string, Describer> = {
     `allow ${i.ipProtocol} ${i.fromPort}${i.toPort !== i.fromPort ? `-${i.toPort}` : ""} from ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId}`,
   ],
   "random:index/randomPassword:RandomPassword": (i) => [`random password, ${i.length} characters (secret)`],
+  "aws:iam/user:User": (i) => [`user ${i.name}`],
+  "aws:iam/userPolicy:UserPolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
+  "aws:iam/accessKey:AccessKey": (i) => [`access key of user ${i.user}; its secret is a Pulumi secret, never printed`],
+  "pulumi:providers:gcp": (i) => [`GCP provider pinned to project ${i.project ?? "NONE (ambient gcloud config)"}`],
+  "gcp:bigquery/dataset:Dataset": (i) => [
+    `dataset ${i.datasetId} in ${i.location ?? "US (default)"}${i.deleteContentsOnDestroy ? " (destroy deletes its tables)" : ""}`,
+  ],
+  "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
 };
+
+/** Param names that would carry a credential if someone put one in the wrong place. */
+const SECRET_PARAM = /secret|password|token/i;
+
+/** A transfer: what it reads, where it writes, when, and where its credentials live. */
+function describeTransfer(i: Inputs): string[] {
+  const p: Inputs = i.params ?? {};
+  const leaked = Object.keys(p).filter((k) => SECRET_PARAM.test(k) || p[k] === "[secret]");
+  // An Input object that holds a secret is serialised as one secret, so the whole block may read "[secret]".
+  const sensitive = i.sensitiveParams;
+  const secretState =
+    sensitive === "[secret]" || sensitive?.secretAccessKey === "[secret]"
+      ? "secret access key only in sensitiveParams (Pulumi secret)"
+      : sensitive === undefined
+        ? "NO secret access key"
+        : "secret access key: NOT a Pulumi secret";
+  return [
+    `"${i.displayName}": ${i.dataSourceId}, schedule ${i.schedule ?? "default"} (UTC)`,
+    `data_path ${p.data_path}`,
+    `→ ${i.destinationDatasetId}.${p.destination_table_name_template} (${p.file_format}, ${p.write_disposition ?? "default write disposition"})`,
+    leaked.length ? `CREDENTIALS IN PARAMS: ${leaked.join(", ")}` : `access key id ${p.access_key_id} in params; ${secretState}`,
+    `on failure: e-mail ${onOff(i.emailPreferences?.enableFailureEmail)}, Pub/Sub ${i.notificationPubsubTopic ?? "none"}`,
+  ];
+}
 
 /** Bytes as GiB/MiB for humans. */
 export function formatBytes(n: unknown): string {

@@ -7,6 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 /** Fake account the mocks answer with. */
 export const MOCK_ACCOUNT_ID = "123456789012";
 
+/** Access key id and secret the mocks give every `aws.iam.AccessKey`. */
+export const MOCK_ACCESS_KEY_ID = "AKIAMOCKOFFLINEPLAN0";
+export const MOCK_SECRET_ACCESS_KEY = "mock-secret-access-key-never-real";
+
 /** One resource the program would create. */
 export interface RecordedResource {
   readonly urn: string;
@@ -86,6 +90,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     state.arn = `arn:aws:events:${region}:${MOCK_ACCOUNT_ID}:rule/${physical}`;
   } else if (type === "aws:scheduler/schedule:Schedule") {
     state.arn = `arn:aws:scheduler:${region}:${MOCK_ACCOUNT_ID}:schedule/default/${physical}`;
+  } else if (type === "aws:iam/accessKey:AccessKey") {
+    // A recognisable fake pair; the secret must flow only into secret inputs, which the tests check.
+    Object.assign(state, { secret: MOCK_SECRET_ACCESS_KEY, status: "Active" });
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;
@@ -152,7 +159,12 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const state = computedState(args.type, args.name, args.inputs, region);
-        const id = args.type === "aws:s3/bucket:Bucket" ? (state.bucket as string) : `${args.name}-id`;
+        const id =
+          args.type === "aws:s3/bucket:Bucket"
+            ? (state.bucket as string)
+            : args.type === "aws:iam/accessKey:AccessKey"
+              ? MOCK_ACCESS_KEY_ID
+              : `${args.name}-id`;
         registrations.set(`${args.type}::${args.name}`, { inputs: args.inputs, id, provider: providerUrn(args.provider) });
         return { id, state: { ...state, id } };
       },

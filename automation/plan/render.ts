@@ -43,10 +43,15 @@ export function buildPlan(args: {
   };
 }
 
-/** Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`; components keep their `platform:` token's class. */
+/**
+ * Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`, `gcp:bigquery/dataset:Dataset` → `bigquery.Dataset`,
+ * `pulumi:providers:gcp` → `provider.gcp`; components keep their `platform:` token's class.
+ */
 function shortType(type: string): string {
-  const aws = /^aws:([^/]+)\/[^:]+:(.+)$/.exec(type);
-  if (aws) return `${aws[1]}.${aws[2]}`;
+  const cloud = /^(?:aws|gcp):([^/]+)\/[^:]+:(.+)$/.exec(type);
+  if (cloud) return `${cloud[1]}.${cloud[2]}`;
+  const provider = /^pulumi:providers:(.+)$/.exec(type);
+  if (provider) return `provider.${provider[1]}`;
   return type.split(":").pop() ?? type;
 }
 

@@ -38,6 +38,12 @@ export interface EncryptionKeyArgs {
   readonly userRoleArns: readonly pulumi.Input<string>[];
   /** Roles that start AWS jobs (RDS exports) and so must create grants; only with `kms:GrantIsForAWSResource`. */
   readonly grantRoleArns?: readonly pulumi.Input<string>[];
+  /**
+   * Principals (users or roles) that may only decrypt, and only through S3 in this region (`kms:ViaService`): readers
+   * of export objects such as BigQuery's transfer user. Matched on `aws:PrincipalArn`, so they may be created after
+   * the key. Default none.
+   */
+  readonly s3DecryptPrincipalArns?: readonly pulumi.Input<string>[];
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
   /**
@@ -89,6 +95,19 @@ export class EncryptionKey extends pulumi.ComponentResource {
         Condition: {
           Bool: { "kms:GrantIsForAWSResource": "true" },
           ArnEquals: { "aws:PrincipalArn": [...args.grantRoleArns] },
+        },
+      });
+    }
+    if (args.s3DecryptPrincipalArns?.length) {
+      statements.push({
+        Sid: "S3ReadersDecryptThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": [...args.s3DecryptPrincipalArns] },
+          StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com` },
         },
       });
     }

@@ -25,7 +25,13 @@ describe("EncryptionKey", () => {
     expect(admin?.Action).to.include.members(["kms:ScheduleKeyDeletion", "kms:Put*"]);
   });
 
-  it("lets only the platform's roles use the key", () => {
+  it("lets only the platform's roles use the key, and the BigQuery transfer user only decrypt through S3", () => {
+    const decryptOnly = sid("S3ReadersDecryptThroughS3");
+    expect(decryptOnly?.Action).to.equal("kms:Decrypt");
+    expect(decryptOnly?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::123456789012:user/data-platform-stg-bigquery-transfer",
+    ]);
+    expect(decryptOnly?.Condition.StringEquals["kms:ViaService"]).to.equal("s3.ap-northeast-1.amazonaws.com");
     const use = sid("PlatformRolesUseKey");
     expect(use?.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey*"]);
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([
@@ -102,11 +108,13 @@ describe("IAM roles", () => {
     expect(s3.flatMap((s) => [].concat(s.Action))).to.have.members(["s3:ListBucket", "s3:GetObject"]);
   });
 
-  it("has no Action wildcard and uses Resource \"*\" only where AWS has no resource type for the action", () => {
+  it("has no Action wildcard and uses Resource \"*\" only where AWS has no resource type for the action, in role and user policies", () => {
+    const policies = [...ofType(resources, "aws:iam/rolePolicy:RolePolicy"), ...ofType(resources, "aws:iam/userPolicy:UserPolicy")];
+    expect(policies.map((p) => p.type), "stg has the BigQuery transfer user").to.include("aws:iam/userPolicy:UserPolicy");
     // Each entry is documented at the statement: the Service Authorization Reference lists no resource type.
     const needsStar = new Set(["glue:GetSecurityConfiguration", "rds:StartExportTask", "rds:DescribeExportTasks"]);
     const starred: string[] = [];
-    for (const rp of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
+    for (const rp of policies) {
       for (const s of statements(rp.inputs.policy)) {
         expect([].concat(s.Action)).to.not.include("*");
         // Deny statements on "*" only narrow (the preview role denies secret values everywhere).

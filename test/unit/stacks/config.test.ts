@@ -91,11 +91,6 @@ describe("stack config schema", () => {
     ]);
   });
 
-  it("accepts the reserved bigquery block as is", () => {
-    const cfg = parseConfig(stackConfig("stg", { "data-platform:bigquery": { datasetId: "shop" } }));
-    expect(cfg.bigquery).to.deep.equal({ datasetId: "shop" });
-  });
-
   describe("qa block", () => {
     const base = {
       vpcId: "vpc-0a1b2c3d4e5f60718",

@@ -71,6 +71,16 @@ describe("platform program", () => {
     expect(outputs.kmsKeyArn).to.match(/^arn:aws:kms:/);
   });
 
+  it("loads into BigQuery in stg only: stg's file has a bigquery block, prod's has none", async () => {
+    const { resolveOutputs } = await import("../../../automation/plan/mockRuntime");
+    expect(await resolveOutputs(stg.result)).to.include({
+      bigQueryDataset: "shop-analytics-stg:shop_stg",
+      bigQueryTransfers: 4,
+      bigQueryTransferUser: "data-platform-stg-bigquery-transfer",
+    });
+    expect(prod.resources.filter((r) => r.type.includes("gcp"))).to.deep.equal([]);
+  });
+
   it("throws the config error before registering any resource", async () => {
     const pulumi = await import("@pulumi/pulumi");
     const { ConfigError } = await import("../../../stacks/config");
