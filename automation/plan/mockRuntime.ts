@@ -146,7 +146,7 @@ export async function resolveOutputs(result: unknown): Promise<Record<string, un
   if (typeof result !== "object" || result === null) return out;
   for (const [key, value] of Object.entries(result)) {
     const o = pulumi.output(value);
-    out[key] = (await o.isSecret) ? "[secret]" : await promiseOf(o);
+    out[key] = (await pulumi.isSecret(o)) ? "[secret]" : await promiseOf(o);
   }
   return out;
 }
