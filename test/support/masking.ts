@@ -76,11 +76,15 @@ export interface CliRun {
   stderr(): string;
 }
 
-/** Starts `npm run mask -- <args>` the way a user would (tsx on automation/main.ts), with extra environment. */
+/**
+ * Starts `npm run mask -- <args>` the way a user would (tsx on automation/main.ts), with extra environment. Node
+ * runs with tsx as a loader rather than through the tsx binary, so the child is the masker itself: a SIGKILL
+ * reaches it, not a wrapper process.
+ */
 export function cli(args: readonly string[], env: Record<string, string | undefined> = {}): CliRun {
   const merged: Record<string, string | undefined> = { ...process.env, MASKING_SALT: undefined, MYSQL_PWD: undefined, NO_COLOR: "1", ...env };
   const childEnv = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
-  const child = spawn(join(REPO_ROOT, "node_modules/.bin/tsx"), [join(REPO_ROOT, "automation/main.ts"), "mask", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "automation/main.ts"), "mask", ...args], {
     cwd: REPO_ROOT,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
