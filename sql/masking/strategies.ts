@@ -210,6 +210,13 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       if ((col.typeClass === "text" || col.typeClass === "binary") && col.maxLength !== null && col.maxLength < literal.length) {
         return `fixed writes ${literal.length} characters but the column is ${col.columnType}`;
       }
+      // Caught here rather than by strict mode halfway through a run.
+      if ((col.typeClass === "integer" || col.typeClass === "decimal") && !/^-?\d+(\.\d+)?$/.test(literal)) {
+        return `fixed:${literal} is not a number, but the column is ${col.columnType}`;
+      }
+      if (col.typeClass === "temporal" && !/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/.test(literal)) {
+        return `fixed:${literal} is not a date (YYYY-MM-DD[ hh:mm:ss]), but the column is ${col.columnType}`;
+      }
       return {
         ...base, derived: false, maskedCanonical: null,
         set: { sql: `IF(${ref} IS NULL, NULL, ?)`, params: [literal] },
