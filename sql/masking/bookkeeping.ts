@@ -3,7 +3,7 @@
  * SIGKILL and so that verify can run later on its own. Nothing here holds a plaintext value: originals appear only
  * as keyed hashes (HMAC-like, with a key derived from the secret salt), next to primary-key values.
  *
- *   _masking_state         one row: rules digest, salt id, phase (planned → masking → complete)
+ *   _masking_state         one row: rules digest, salt id, phase (planned → masking → complete), survivor mode
  *   _masking_chunks        the chunk plan: key range per chunk, and `done`, set in the chunk's own transaction
  *   _masking_tables        row counts before masking
  *   _masking_fingerprints  keyed hashes of sampled original values
@@ -30,6 +30,11 @@ export interface RunState {
   readonly rulesDigest: string;
   readonly keyId: string;
   readonly phase: Phase;
+  /**
+   * Some fingerprinted original already has the shape of a hash-derived strategy, so verify must look for
+   * survivors among well-shaped values too (fingerprint.ts explains). True until the fingerprint says otherwise.
+   */
+  readonly fullSurvivorScan: boolean;
 }
 
 /** One chunk of the plan. `lo`/`hi` are key bounds (lo inclusive, hi exclusive); null is open. */
@@ -45,7 +50,8 @@ const NAME = "VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL";
 const DDL = [
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.state)} (
      id TINYINT UNSIGNED NOT NULL PRIMARY KEY, rules_digest CHAR(64) NOT NULL, key_id CHAR(64) NOT NULL,
-     phase VARCHAR(16) NOT NULL, started_at DATETIME(3) NOT NULL, finished_at DATETIME(3) NULL) ENGINE=InnoDB`,
+     phase VARCHAR(16) NOT NULL, full_survivor_scan TINYINT NOT NULL DEFAULT 1,
+     started_at DATETIME(3) NOT NULL, finished_at DATETIME(3) NULL) ENGINE=InnoDB`,
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.chunks)} (
      table_name ${NAME}, chunk_no INT UNSIGNED NOT NULL, lo_key TEXT NULL, hi_key TEXT NULL,
      done TINYINT NOT NULL DEFAULT 0, rows_changed BIGINT UNSIGNED NULL, finished_at DATETIME(3) NULL,
@@ -74,9 +80,15 @@ export async function existingBookkeeping(conn: Connection, database: string): P
 
 /** The state row, or null before the first plan was committed. */
 export async function readState(conn: Connection): Promise<RunState | null> {
-  const [rows] = await conn.query<RowDataPacket[]>(`SELECT rules_digest, key_id, phase FROM ${quoteIdent(T.state)} WHERE id = 1`);
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT rules_digest, key_id, phase, full_survivor_scan FROM ${quoteIdent(T.state)} WHERE id = 1`);
   const r = rows[0];
-  return r ? { rulesDigest: String(r.rules_digest), keyId: String(r.key_id), phase: String(r.phase) as Phase } : null;
+  if (!r) return null;
+  return { rulesDigest: String(r.rules_digest), keyId: String(r.key_id), phase: String(r.phase) as Phase, fullSurvivorScan: Number(r.full_survivor_scan) !== 0 };
+}
+
+/** Records whether verify needs the full survivor scan. */
+export async function setSurvivorScan(conn: Connection, full: boolean): Promise<void> {
+  await conn.query(`UPDATE ${quoteIdent(T.state)} SET full_survivor_scan = ? WHERE id = 1`, [full ? 1 : 0]);
 }
 
 /** Moves the run to another phase. */
@@ -88,7 +100,7 @@ export async function setPhase(conn: Connection, phase: Phase): Promise<void> {
 /** Commits the plan in one transaction: state row, chunks and row counts appear together or not at all. */
 export async function commitPlan(
   conn: Connection,
-  state: Omit<RunState, "phase">,
+  state: Pick<RunState, "rulesDigest" | "keyId">,
   chunks: readonly Chunk[],
   rowCounts: ReadonlyMap<string, number>,
 ): Promise<void> {

@@ -60,7 +60,7 @@ export async function maskChunk(conn: Connection, tp: TablePlan, chunk: Chunk): 
         await new Promise((r) => setTimeout(r, 25 * attempt));
         continue;
       }
-      throw new MaskingError(`masking ${tp.table.name} chunk ${chunk.chunkNo} failed: ${describeSqlError(err)}`, { cause: err });
+      throw new MaskingError(`masking ${tp.table.name} chunk ${chunk.chunkNo + 1} failed: ${describeSqlError(err)}`, { cause: err });
     }
   }
 }

@@ -2,9 +2,14 @@
  * The fingerprint verify needs, taken before the first chunk is masked: keyed hashes of sampled original values
  * (so verify can prove none of them survives), and for sampled rows the keyed hash of the value masking must
  * produce (so verify can prove those rows got exactly it). Only hashes and primary-key values reach Node.
+ *
+ * It also notes whether any sampled original already has the shape of a hash-derived strategy (an address like
+ * `0123456789abcdef@example.com`). When none has, a value that has its column's shape cannot equal a fingerprinted
+ * original, so verify only needs to hash the values that fail the shape check, which it counts anyway; otherwise
+ * it hashes every value. Shapes are tested on the lowercased original, so no collation can make one slip through.
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import { type Chunk, T, setPhase } from "./bookkeeping";
+import { type Chunk, T, setPhase, setSurvivorScan } from "./bookkeeping";
 import { quoteIdent } from "./ident";
 import { keyList, keyOfRow, rangePredicate } from "./keys";
 import type { MaskPlan, TablePlan } from "./plan";
@@ -25,15 +30,30 @@ function spread<X>(items: readonly X[], n: number): X[] {
 }
 
 interface Sampled {
+  /** Some original has a hash-derived shape. */
+  conformant: boolean;
   fingerprints: string[];
   samples: Array<[table: string, column: string, rowKey: string, expected: string]>;
 }
 
-async function sampleTable(conn: Connection, tp: TablePlan, chunks: readonly Chunk[], rows: number, out: Sampled): Promise<void> {
+async function sampleTable(
+  conn: Connection,
+  tp: TablePlan,
+  chunks: readonly Chunk[],
+  rows: number,
+  patterns: readonly string[],
+  out: Sampled,
+): Promise<void> {
   const from = quoteIdent(tp.table.name);
+  const shapeParams: SqlParam[] = [];
   const select = tp.masks.flatMap((m, i) => {
     const cols = [`${keyed(m.canonical)} AS o${i}`];
     if (m.derived && m.maskedCanonical) cols.push(`${keyed(m.maskedCanonical)} AS x${i}`);
+    if (patterns.length > 0) {
+      const lower = `LOWER(CONVERT(${m.canonical} USING utf8mb4))`;
+      cols.push(`(${patterns.map(() => `${lower} REGEXP ?`).join(" OR ")}) AS c${i}`);
+      shapeParams.push(...patterns);
+    }
     return cols;
   });
   const anyValue = tp.masks.map((m) => `${quoteIdent(m.column.name)} IS NOT NULL`).join(" OR ");
@@ -45,7 +65,7 @@ async function sampleTable(conn: Connection, tp: TablePlan, chunks: readonly Chu
     const order = tp.key ? `ORDER BY ${keyList(tp.key)}` : "";
     const [found] = await conn.query<RowDataPacket[]>(
       `SELECT ${keyCols}${select.join(", ")} FROM ${from} WHERE (${range.sql}) AND (${anyValue}) ${order} LIMIT ${perChunk}`,
-      range.params as SqlParam[],
+      [...shapeParams, ...(range.params as SqlParam[])],
     );
     for (const row of found) {
       const rowKey = tp.key ? JSON.stringify(keyOfRow(tp.key, row)) : null;
@@ -53,6 +73,7 @@ async function sampleTable(conn: Connection, tp: TablePlan, chunks: readonly Chu
         const original = row[`o${i}`];
         if (original === null || original === undefined) return;
         out.fingerprints.push(String(original));
+        if (Number(row[`c${i}`] ?? 0) === 1) out.conformant = true;
         const expected = row[`x${i}`];
         if (rowKey && expected !== null && expected !== undefined) out.samples.push([tp.table.name, m.column.name, rowKey, String(expected)]);
       });
@@ -65,8 +86,9 @@ async function sampleTable(conn: Connection, tp: TablePlan, chunks: readonly Chu
  * transaction: a run killed here simply takes the fingerprint again, since nothing has been masked yet.
  */
 export async function takeFingerprint(conn: Connection, plan: MaskPlan, chunks: readonly Chunk[], rows = DEFAULT_FINGERPRINT_ROWS): Promise<void> {
-  const out: Sampled = { fingerprints: [], samples: [] };
-  for (const tp of plan.tables) await sampleTable(conn, tp, chunks.filter((c) => c.table === tp.table.name), rows, out);
+  const out: Sampled = { conformant: false, fingerprints: [], samples: [] };
+  const patterns = [...new Set(plan.tables.flatMap((tp) => tp.masks.filter((m) => m.highEntropy && m.pattern).map((m) => m.pattern as string)))];
+  for (const tp of plan.tables) await sampleTable(conn, tp, chunks.filter((c) => c.table === tp.table.name), rows, patterns, out);
   await conn.beginTransaction();
   try {
     await conn.query(`DELETE FROM ${quoteIdent(T.fingerprints)}`);
@@ -84,6 +106,7 @@ export async function takeFingerprint(conn: Connection, plan: MaskPlan, chunks: 
         batch.flat(),
       );
     }
+    await setSurvivorScan(conn, out.conformant);
     await setPhase(conn, "masking");
     await conn.commit();
   } catch (err: unknown) {

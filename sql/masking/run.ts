@@ -166,7 +166,7 @@ export async function run(options: RunOptions): Promise<RunReport> {
         report("plan", `planning chunks of ${plan.tables.length} tables`);
         const planned = await planChunks(conn, plan, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.maxUnkeyedRows ?? DEFAULT_MAX_UNKEYED_ROWS);
         await commitPlan(conn, { rulesDigest: plan.digest, keyId: keys.id }, planned.chunks, planned.rows);
-        state = { rulesDigest: plan.digest, keyId: keys.id, phase: "planned" };
+        state = { rulesDigest: plan.digest, keyId: keys.id, phase: "planned", fullSurvivorScan: true };
       }
       const t1 = Date.now();
       if (state.phase === "planned") {

@@ -1,6 +1,7 @@
 /**
- * What the engine knows about a database, read once from information_schema. Only views and columns that exist in
- * both MySQL 8.0 and MariaDB 10.11 are queried (CHECK_CONSTRAINTS.TABLE_NAME, MariaDB-only, is read if present).
+ * What the engine knows about a database, read once from information_schema. Only information_schema tables and
+ * columns present in both MySQL 8.0 and MariaDB 10.11 are relied on (CHECK_CONSTRAINTS.TABLE_NAME, MariaDB-only, is
+ * read when present).
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { BOOKKEEPING_PREFIX } from "./ident";

@@ -44,6 +44,8 @@ export interface ColumnMask {
   readonly set: Sql;
   /** True (non-zero) for a non-NULL value of the right shape. */
   readonly shape: Sql;
+  /** The shape as a regular expression, when it is one. Hash-derived shapes use lowercase letters only. */
+  readonly pattern: string | null;
   /** The column's current value as the bytes verify hashes: text in utf8mb4, dates as YYYY-MM-DD. */
   readonly canonical: string;
   /** For derived strategies, the same bytes for the masked value computed from the original; null otherwise. */
@@ -106,7 +108,8 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
   const source = sourceBytes(col, ref);
   const canonical = spec.name === "date_year" ? `DATE_FORMAT(${ref}, '%Y-%m-%d')` : source;
   const notNull = (expr: string): string => `IF(${ref} IS NULL, NULL, ${expr})`;
-  const base = { column: col, spec, canonical, derived: true, highEntropy: false, uniqueSafe: false };
+  const base = { column: col, spec, canonical, derived: true, highEntropy: false, uniqueSafe: false, pattern: null };
+  const shaped = (pattern: string) => ({ shape: regex(ref, col, pattern), pattern });
   // Derived strategies write ASCII text, which hashes the same as the column will read back; dates are reformatted.
   const derived = (set: string) => ({ set: { sql: set, params: NO_PARAMS }, maskedCanonical: spec.name === "date_year" ? `DATE_FORMAT(${set}, '%Y-%m-%d')` : set });
   switch (spec.name) {
@@ -115,7 +118,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, "email", 28) ?? {
         ...base, highEntropy: true, uniqueSafe: true,
         ...derived(notNull(`CONCAT(LEFT(${h}, 16), '@example.com')`)),
-        shape: regex(ref, col, "^[0-9a-f]{16}@example[.]com$"),
+        ...shaped("^[0-9a-f]{16}@example[.]com$"),
       };
     }
     case "username": {
@@ -123,7 +126,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, "username", 21) ?? {
         ...base, highEntropy: true, uniqueSafe: true,
         ...derived(notNull(`CONCAT('user_', LEFT(${h}, 16))`)),
-        shape: regex(ref, col, "^user_[0-9a-f]{16}$"),
+        ...shaped("^user_[0-9a-f]{16}$"),
       };
     }
     case "phone": {
@@ -135,7 +138,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return {
         ...base, highEntropy: n >= 12, uniqueSafe: n >= 12,
         ...derived(notNull(`LPAD(${digits(h, 1, 15)} MOD ${10n ** BigInt(n)}, ${n}, '0')`)),
-        shape: regex(ref, col, `^[0-9]{${n}}$`),
+        ...shaped(`^[0-9]{${n}}$`),
       };
     }
     case "postal_code": {
@@ -143,7 +146,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, "postal_code", 5) ?? {
         ...base,
         ...derived(notNull(`LPAD(${digits(h, 1, 8)} MOD 100000, 5, '0')`)),
-        shape: regex(ref, col, "^[0-9]{5}$"),
+        ...shaped("^[0-9]{5}$"),
       };
     }
     case "hash": {
@@ -154,7 +157,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return {
         ...base, highEntropy: true, uniqueSafe: true,
         ...derived(notNull(`LEFT(${digest("hash", source)}, ${n})`)),
-        shape: regex(ref, col, `^[0-9a-f]{${n}}$`),
+        ...shaped(`^[0-9a-f]{${n}}$`),
       };
     }
     case "first_name":
@@ -163,7 +166,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, spec.name, longest(words)) ?? {
         ...base,
         ...derived(notNull(pick(digest(spec.name, source), 1, words))),
-        shape: regex(ref, col, `^${alternatives(words)}$`),
+        ...shaped(`^${alternatives(words)}$`),
       };
     }
     case "name": {
@@ -171,7 +174,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, "name", longest(FIRST_NAMES) + 1 + longest(LAST_NAMES)) ?? {
         ...base,
         ...derived(notNull(`CONCAT(${pick(h, 1, FIRST_NAMES)}, ' ', ${pick(h, 9, LAST_NAMES)})`)),
-        shape: regex(ref, col, `^${alternatives(FIRST_NAMES)} ${alternatives(LAST_NAMES)}$`),
+        ...shaped(`^${alternatives(FIRST_NAMES)} ${alternatives(LAST_NAMES)}$`),
       };
     }
     case "address": {
@@ -181,7 +184,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       return needsText(col, "address", width) ?? {
         ...base,
         ...derived(notNull(expr)),
-        shape: regex(ref, col, `^[1-9][0-9]{0,3} ${alternatives(STREETS)} ${alternatives(STREET_SUFFIXES)}$`),
+        ...shaped(`^[1-9][0-9]{0,3} ${alternatives(STREETS)} ${alternatives(STREET_SUFFIXES)}$`),
       };
     }
     case "date_year": {

@@ -111,10 +111,21 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   let child: ChildProcess | undefined;
   const killNow = (): void => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
+    // The dying server may still create a file or two: retry instead of leaving the directory behind.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   };
-  // If the test process dies without running teardown, the server must not outlive it.
+  // If the test process ends without running teardown (an uncaught error, `timeout`'s SIGTERM), the server must
+  // not outlive it. SIGTERM is re-raised once the server is gone, so the process still ends the default way.
+  const onSigterm = (): void => {
+    killNow();
+    process.kill(process.pid, "SIGTERM");
+  };
   process.once("exit", killNow);
+  process.once("SIGTERM", onSigterm);
+  const forget = (): void => {
+    process.removeListener("exit", killNow);
+    process.removeListener("SIGTERM", onSigterm);
+  };
   try {
     await execFileAsync(installDb, [
       "--no-defaults",
@@ -193,13 +204,13 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
             proc.kill("SIGKILL");
           });
         }
-        process.removeListener("exit", killNow);
-        rmSync(dir, { recursive: true, force: true });
+        forget();
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       },
     };
   } catch (err: unknown) {
     killNow();
-    process.removeListener("exit", killNow);
+    forget();
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { RulesError, parseRules, run } from "../../../../sql/masking";
+import { RulesError, parseRules, run, verify } from "../../../../sql/masking";
 import { TEST_SALT, type TestDatabase, count, emptyDatabase } from "../../../support/masking";
 
 /** One table per kind of chunk key, 60 rows each, every one with an email to mask. */
@@ -44,6 +44,25 @@ describe("masking chunks tables by any kind of key", () => {
       expect(await count(db.admin, `SELECT COUNT(*) FROM ${table} WHERE email REGEXP '^[0-9a-f]{16}@example[.]com$'`), table).to.equal(60);
       const samples = report.verify?.checks.find((c) => c.check === "samples" && c.table === table);
       expect(samples?.detail, table).to.match(/^([1-9]\d*) of \1 sampled rows hold the masked value$/);
+    }
+  });
+
+  it("hashes every value for survivors when an original already looks masked, and catches one that stays", async () => {
+    const other = await emptyDatabase("mask_look_alike");
+    try {
+      const rules = parseRules("tables:\n  look_alike:\n    email: email\n", "keys.yaml");
+      await other.admin.query(`CREATE TABLE look_alike (id INT NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE) ENGINE=InnoDB;
+        INSERT INTO look_alike VALUES (1, 'ABCDEF0123456789@example.com'), (2, 'x@corp.test')`);
+      const report = await run({ connection: other.connection, rules, salt: TEST_SALT, verify: false });
+      expect(report.complete).to.equal(true);
+      expect(await count(other.admin, "SELECT full_survivor_scan FROM _masking_state")).to.equal(1);
+      await other.admin.query("UPDATE look_alike SET email = 'ABCDEF0123456789@example.com' WHERE id = 2");
+      const result = await verify({ connection: other.connection, rules, salt: TEST_SALT });
+      const byCheck = (name: string) => result.checks.find((c) => c.check === name && c.table === "look_alike");
+      expect(byCheck("shape")?.ok, "a masked-looking original passes the shape check").to.equal(true);
+      expect(byCheck("survivors")).to.include({ ok: false, detail: "1 values equal a fingerprinted original (every value hashed)" });
+    } finally {
+      await other.admin.end();
     }
   });
 
