@@ -70,7 +70,7 @@ export function buildCli(io: Io, env: NodeJS.ProcessEnv = process.env): Command 
   });
 
   maskCommand("run", "mask every covered column (salt from MASKING_SALT), then verify")
-    .option("--concurrency <n>", "parallel connections (default: what the server can take, at most 4)", positiveInt)
+    .option("--concurrency <n>", "parallel connections (default: what the server can take, 1 to 4)", positiveInt)
     .option("--chunk-size <n>", "rows per chunk (default 10000)", positiveInt)
     .action(async (o: MaskCliOptions) => {
       // Ctrl-C stops new chunks; chunks in flight commit, and a later run resumes.

@@ -145,19 +145,22 @@ async function main(): Promise<void> {
     const t = engine.timings;
     log(`engine: ${(engine.ms / 1000).toFixed(2)} s (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms, verify ${t.verifyMs} ms)`);
 
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
+    const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
     const rate = (ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString("en-US")} rows/s`.padStart(15);
+    const row = (label: string, ms: number, purged?: number) =>
+      `${label.padEnd(44)}${sec(ms)} ${rate(ms)}${purged === undefined ? "" : `   ${sec(purged)} ${rate(purged)}`}`;
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     const lines = [
-      `rows: ${rows.toLocaleString("en-US")} (users: id, email UNIQUE, username, phone, birthday); engine: ${engine.chunks} chunks on ${engine.concurrency} connections`,
-      `                                           statements                 until purged`,
-      `floor   1 UPDATE, engine's expressions  ${s(floorMs)} ${rate(floorMs)}   ${s(floorPurged)} ${rate(floorPurged)}`,
-      `seed    4 UPDATEs, replace()/concat()   ${s(seedMs)} ${rate(seedMs)}   ${s(seedPurged)} ${rate(seedPurged)}`,
-      `engine  masking (plan+fingerprint+chunks) ${s(maskingMs)} ${rate(maskingMs)}`,
-      `engine  run() incl. verify (${s(engine.timings.verifyMs).trim()})    ${s(engine.ms)} ${rate(engine.ms)}   ${s(enginePurged)} ${rate(enginePurged)}`,
-      `engine / floor:  masking ${x(maskingMs, floorMs)}, run() ${x(engine.ms, floorMs)}, until purged ${x(enginePurged, floorPurged)}  (target <= 1.5x)`,
-      `seed / engine:   masking ${x(seedMs, maskingMs)}, run() ${x(seedMs, engine.ms)}, until purged ${x(seedPurged, enginePurged)}  (target >= 3x)`,
-      `masker peak RSS: ${(engine.maxRssKb / 1024).toFixed(0)} MB (target < 200 MB)`,
+      `rows: ${rows.toLocaleString("en-US")} (users: id, email UNIQUE, username, phone, birthday)`,
+      `${"".padEnd(44)}${"statements".padEnd(27)}until purged`,
+      row("floor   1 UPDATE, the engine's expressions", floorMs, floorPurged),
+      row("seed    4 UPDATEs, replace()/concat()", seedMs, seedPurged),
+      row("engine  masking: plan, fingerprint, chunks", maskingMs),
+      row(`engine  run() incl. verify (${(engine.timings.verifyMs / 1000).toFixed(2)} s)`, engine.ms, enginePurged),
+      `engine: ${engine.chunks} chunks on ${engine.concurrency} connections`,
+      `engine / floor: masking ${x(maskingMs, floorMs)}, run() ${x(engine.ms, floorMs)}, until purged ${x(enginePurged, floorPurged)}  (target <= 1.5x)`,
+      `seed / engine:  masking ${x(seedMs, maskingMs)}, run() ${x(seedMs, engine.ms)}, until purged ${x(seedPurged, enginePurged)}  (target >= 3x)`,
+      `masker peak RSS: ${(engine.maxRssKb / 1024).toFixed(0)} MB  (target < 200 MB)`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

@@ -38,7 +38,7 @@ export interface RunOptions {
   readonly rules: Rules;
   /** Secret salt (e.g. MASKING_SALT), at least 16 characters. Never stored, logged or sent to the database. */
   readonly salt: string | undefined;
-  /** Parallel connections. Default: a quarter of the server's free connections, between 1 and 4. */
+  /** Parallel connections. Default: a quarter of the free connections and half the CPUs (when known), 1 to 4. */
   readonly concurrency?: number;
   /** Rows per chunk when a run is planned (a resumed run keeps its plan). Default 10,000. */
   readonly chunkSize?: number;
@@ -89,15 +89,27 @@ function positiveInteger(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new MaskingUsageError(`${name} must be a positive integer`);
 }
 
+/**
+ * What the server can take: a quarter of its free connections, and half its CPUs where it says how many it has
+ * (MariaDB's thread_pool_size defaults to the CPU count; MySQL has no such variable). Masking is CPU-bound on the
+ * server, which also needs cores for purge and I/O; between 1 and MAX_DEFAULT_CONCURRENCY.
+ */
 async function defaultConcurrency(conn: Connection): Promise<number> {
+  let limit = MAX_DEFAULT_CONCURRENCY;
   try {
     const [max] = await conn.query<RowDataPacket[]>("SELECT @@max_connections AS n");
     const [used] = await conn.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
-    const free = Number(max[0]?.n ?? 0) - Number(used[0]?.Value ?? 0);
-    return Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(free / 4)));
+    limit = Math.min(limit, Math.floor((Number(max[0]?.n ?? 0) - Number(used[0]?.Value ?? 0)) / 4));
   } catch {
     return 1;
   }
+  try {
+    const [cpus] = await conn.query<RowDataPacket[]>("SELECT @@thread_pool_size AS n");
+    limit = Math.min(limit, Math.floor(Number(cpus[0]?.n ?? 0) / 2));
+  } catch {
+    // Not MariaDB: no CPU hint.
+  }
+  return Math.max(1, limit);
 }
 
 /** One run per database at a time; the lock dies with its session, so a killed run never blocks the next. */
