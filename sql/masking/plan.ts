@@ -126,7 +126,8 @@ export function buildPlan(rules: Rules, schema: SchemaInfo, tableChecks = true):
     let involved = false;
     fk.columns.forEach((column, i) => {
       const refColumn = fk.refColumns[i] ?? "";
-      const child = strategyOf(rules, fk.table, column);
+      // A key that crosses into another schema cannot be kept consistent from here: masking its side is refused.
+      const child = fk.schema === schema.database ? strategyOf(rules, fk.table, column) : undefined;
       const parent = fk.refSchema === schema.database ? strategyOf(rules, fk.refTable, refColumn) : undefined;
       const childText = child && child.name !== "keep" ? child.text : "unmasked";
       const parentText = parent && parent.name !== "keep" ? parent.text : "unmasked";
@@ -134,7 +135,8 @@ export function buildPlan(rules: Rules, schema: SchemaInfo, tableChecks = true):
       involved = true;
       if (childText !== parentText) {
         ruleProblems.push(
-          `foreign key ${fk.name} links ${fk.table}.${column} to ${fk.refSchema === schema.database ? "" : `${fk.refSchema}.`}` +
+          `foreign key ${fk.name} links ${fk.schema === schema.database ? "" : `${fk.schema}.`}${fk.table}.${column} to ` +
+            `${fk.refSchema === schema.database ? "" : `${fk.refSchema}.`}` +
             `${fk.refTable}.${refColumn}: both need the same strategy so masked values still match (found ${childText} and ${parentText})`,
         );
       }

@@ -56,9 +56,10 @@ export interface TableInfo {
   readonly triggers: readonly TriggerInfo[];
 }
 
-/** A foreign key from `table(columns)` to `refSchema.refTable(refColumns)`. */
+/** A foreign key from `schema.table(columns)` to `refSchema.refTable(refColumns)`; one side is this database. */
 export interface ForeignKey {
   readonly name: string;
+  readonly schema: string;
   readonly table: string;
   readonly columns: readonly string[];
   readonly refSchema: string;
@@ -194,11 +195,12 @@ export async function introspect(conn: Connection, database: string): Promise<Sc
     list.push({ name: String(r.n), event: String(r.e).toUpperCase(), timing: String(r.ti).toUpperCase() });
     triggers.set(String(r.t), list);
   }
-  const fks = new Map<string, { name: string; table: string; columns: string[]; refSchema: string; refTable: string; refColumns: string[] }>();
+  const fks = new Map<string, ForeignKey & { columns: string[]; refColumns: string[] }>();
   for (const r of fkRows) {
-    if (String(r.s) !== database) continue; // a key from another schema into this one cannot be masked here
-    const id = `${r.t}\u0000${r.n}`;
-    const fk = fks.get(id) ?? { name: String(r.n), table: String(r.t), columns: [], refSchema: String(r.rs), refTable: String(r.rt), refColumns: [] };
+    const id = `${r.s}\u0000${r.t}\u0000${r.n}`;
+    const fk = fks.get(id) ?? {
+      name: String(r.n), schema: String(r.s), table: String(r.t), columns: [], refSchema: String(r.rs), refTable: String(r.rt), refColumns: [],
+    };
     fk.columns.push(String(r.c));
     fk.refColumns.push(String(r.rc));
     fks.set(id, fk);

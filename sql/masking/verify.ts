@@ -152,7 +152,7 @@ async function foreignKeyCheck(conn: Connection, { fk }: ForeignKeyCheck): Promi
   const present = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(" AND ");
   const row = await one(
     conn,
-    `SELECT COUNT(*) AS n FROM ${quoteIdent(fk.table)} c WHERE ${present}
+    `SELECT COUNT(*) AS n FROM ${quoteIdent(fk.schema)}.${quoteIdent(fk.table)} c WHERE ${present}
         AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(fk.refSchema)}.${quoteIdent(fk.refTable)} p WHERE ${joined})`,
   );
   const orphans = Number(row.n ?? 0);

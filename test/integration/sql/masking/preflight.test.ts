@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { MaskingUsageError, RulesError, parseRules, run, scan } from "../../../../sql/masking";
 import { TEST_SALT, type TestDatabase, count, emptyDatabase } from "../../../support/masking";
+import { sharedMariaDb } from "../../../support/sharedMariaDb";
 
 /** Tables that each exercise one case masking in place must handle or refuse. */
 const SCHEMA = `
@@ -77,6 +78,29 @@ describe("masking refuses what it cannot mask safely", () => {
   it("accepts a foreign key whose two sides use the same strategy", async () => {
     const report = await scan(db.connection, rules("  parent:\n    email: email\n  child:\n    parent_email: email\n"));
     expect(report.covered.map((c) => `${c.table}.${c.column}`)).to.deep.equal(["parent.email", "child.parent_email"]);
+  });
+
+  it("rejects masking a key that another database references", async () => {
+    const other = await emptyDatabase("mask_xref");
+    try {
+      await other.admin.query(
+        `CREATE TABLE ext_child (id INT NOT NULL PRIMARY KEY, parent_email VARCHAR(100) NULL,
+           FOREIGN KEY (parent_email) REFERENCES \`${db.name}\`.parent (email)) ENGINE=InnoDB`,
+      );
+      const err = await scanError("  parent:\n    email: email\n  child:\n    parent_email: email\n");
+      expect(err).to.be.instanceOf(RulesError);
+      expect((err as Error).message).to.include(`links ${other.name}.ext_child.parent_email to parent.email: both need the same strategy`);
+    } finally {
+      await other.admin.query("DROP TABLE ext_child");
+      await other.admin.end();
+    }
+  });
+
+  it("accepts a mysql2 connection config instead of a URL", async () => {
+    const server = await sharedMariaDb();
+    const config = { host: server.host, port: server.port, user: server.user, password: server.password, database: db.name };
+    const report = await scan({ config }, rules("  people:\n    email: email\n"));
+    expect(report.covered).to.deep.equal([{ table: "people", column: "email", strategy: "email" }]);
   });
 
   it("refuses a table with an UPDATE trigger before writing anything", async () => {
