@@ -17,14 +17,24 @@ export interface ChunkKey {
 /** One key value per key column, each encoded as a string (binary as hex). */
 export type KeyTuple = readonly string[];
 
-const KEYABLE = new Set(["integer", "decimal", "text", "temporal"]);
-
+/**
+ * Key columns whose values compare the same in SQL and round-trip exactly as bound strings. Never a generated
+ * column: masking its sources would move rows between chunks mid-run.
+ */
 function keyable(col: ColumnInfo): boolean {
   if (col.generated) return false;
-  if (col.typeClass === "binary") return col.dataType === "varbinary";
-  if (col.typeClass === "text") return col.dataType === "char" || col.dataType === "varchar";
-  if (col.dataType === "binary") return true;
-  return KEYABLE.has(col.typeClass);
+  switch (col.typeClass) {
+    case "integer":
+    case "decimal":
+    case "temporal":
+      return true;
+    case "text":
+      return col.dataType === "char" || col.dataType === "varchar";
+    case "binary":
+      return col.dataType === "varbinary";
+    default:
+      return col.dataType === "binary"; // fixed-length BINARY, e.g. UUIDs stored as BINARY(16)
+  }
 }
 
 /** Picks the chunk key, or null when the table has none the engine can range over. */
