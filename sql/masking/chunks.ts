@@ -65,17 +65,11 @@ export async function maskChunk(conn: Connection, tp: TablePlan, chunk: Chunk): 
   }
 }
 
-/** What the worker pool did. */
-export interface WorkResult {
-  readonly chunksDone: number;
-  /** Chunks left in the queue because the deadline passed or the caller aborted. */
-  readonly chunksLeft: number;
-}
-
 /**
  * Runs the queue on the given connections, one worker per connection. Before taking a chunk a worker checks
  * `shouldStop`; at least one chunk is always masked per call, so that repeated calls always make progress.
  * The first error stops every worker from taking new chunks and is rethrown after in-flight chunks finish.
+ * Returns how many chunks this call masked.
  */
 export async function runQueue(
   conns: readonly Connection[],
@@ -83,7 +77,7 @@ export async function runQueue(
   plans: ReadonlyMap<string, TablePlan>,
   shouldStop: () => boolean,
   onChunk: (chunk: Chunk, rows: number | null) => void,
-): Promise<WorkResult> {
+): Promise<number> {
   let next = 0;
   let done = 0;
   let failure: unknown;
@@ -107,5 +101,5 @@ export async function runQueue(
   };
   await Promise.all(conns.map(worker));
   if (failure !== undefined) throw failure;
-  return { chunksDone: done, chunksLeft: queue.length - next };
+  return done;
 }

@@ -13,15 +13,13 @@ import { type Chunk, T, setPhase, setSurvivorScan } from "./bookkeeping";
 import { quoteIdent } from "./ident";
 import { keyList, keyOfRow, rangePredicate } from "./keys";
 import type { MaskPlan, TablePlan } from "./plan";
-import type { SqlParam } from "./strategies";
+import { type SqlParam, fingerprintOf } from "./strategies";
 
 /** Rows sampled per table for the fingerprint. */
 export const DEFAULT_FINGERPRINT_ROWS = 200;
 
 /** Chunks sampled per table: spread over the key range, not only its start. */
 const SAMPLED_CHUNKS = 10;
-
-const keyed = (canonical: string): string => `SHA2(CONCAT(@dpm_f, ${canonical}), 256)`;
 
 /** Up to `n` evenly spaced items. */
 function spread<X>(items: readonly X[], n: number): X[] {
@@ -47,8 +45,8 @@ async function sampleTable(
   const from = quoteIdent(tp.table.name);
   const shapeParams: SqlParam[] = [];
   const select = tp.masks.flatMap((m, i) => {
-    const cols = [`${keyed(m.canonical)} AS o${i}`];
-    if (m.derived && m.maskedCanonical) cols.push(`${keyed(m.maskedCanonical)} AS x${i}`);
+    const cols = [`${fingerprintOf(m.canonical)} AS o${i}`];
+    if (m.derived && m.maskedCanonical) cols.push(`${fingerprintOf(m.maskedCanonical)} AS x${i}`);
     if (patterns.length > 0) {
       const lower = `LOWER(CONVERT(${m.canonical} USING utf8mb4))`;
       cols.push(`(${patterns.map(() => `${lower} REGEXP ?`).join(" OR ")}) AS c${i}`);

@@ -204,11 +204,10 @@ export async function run(options: RunOptions): Promise<RunReport> {
           }
           report("mask", `masking ${queue.length} of ${total} chunks on ${concurrency} connections`, { chunksDone: total - queue.length, chunksTotal: total });
           let doneSoFar = total - queue.length;
-          const result = await runQueue(workers, queue, plans, shouldStop, (chunk, rows) => {
+          chunksThisCall = await runQueue(workers, queue, plans, shouldStop, (chunk, rows) => {
             doneSoFar += 1;
             report("mask", `${chunk.table}: chunk ${chunk.chunkNo + 1} done (${rows ?? 0} rows)`, { table: chunk.table, chunksDone: doneSoFar, chunksTotal: total });
           });
-          chunksThisCall = result.chunksDone;
         } finally {
           await Promise.all(workers.map((w) => w.end().catch(() => undefined)));
         }

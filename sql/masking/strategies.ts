@@ -68,6 +68,11 @@ export function sourceBytes(col: ColumnInfo, ref: string): string {
   return cs === "utf8mb4" || cs === "utf8mb3" || cs === "utf8" || cs === "ascii" ? ref : `CONVERT(${ref} USING utf8mb4)`;
 }
 
+/** Verify's keyed hash (64 hex characters) of a canonical value: `@dpm_f` keeps it apart from masked outputs. */
+export function fingerprintOf(canonical: string): string {
+  return `SHA2(CONCAT(@dpm_f, ${canonical}), 256)`;
+}
+
 /** 64 lowercase hex characters: HMAC-like SHA-256 of key, strategy tag and value. */
 function digest(tag: string, source: string): string {
   return `SHA2(CONCAT(@dpm_k, '${tag}:', ${source}), 256)`;

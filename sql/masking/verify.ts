@@ -22,7 +22,7 @@ import { withDatabase } from "./database";
 import { type ProgressCallback, reporter } from "./progress";
 import type { Rules } from "./rules";
 import { type MaskKeys, deriveKeys } from "./session";
-import type { SqlParam } from "./strategies";
+import { type SqlParam, fingerprintOf } from "./strategies";
 
 /** Name of a verify check. */
 export type CheckName = "progress" | "fingerprint" | "rows" | "shape" | "survivors" | "samples" | "foreign_key";
@@ -42,8 +42,6 @@ export interface VerifyReport {
   readonly database: string;
   readonly checks: readonly VerifyCheck[];
 }
-
-const keyed = (canonical: string): string => `SHA2(CONCAT(@dpm_f, ${canonical}), 256)`;
 
 async function one(conn: Connection, sql: string, params: readonly SqlParam[] = []): Promise<RowDataPacket> {
   const [rows] = await conn.query<RowDataPacket[]>(sql, params as SqlParam[]);
@@ -80,7 +78,7 @@ async function tableChecks(
     params.push(...m.shape.params);
     if (withFingerprint && m.highEntropy) {
       const misshapen = fullScan ? "" : `NOT (${m.shape.sql}) AND `;
-      select.push(`SUM(CASE WHEN ${ref} IS NOT NULL AND ${misshapen}UNHEX(${keyed(m.canonical)}) IN (SELECT h FROM ${quoteIdent(T.fingerprints)}) THEN 1 ELSE 0 END) AS hit${i}`);
+      select.push(`SUM(CASE WHEN ${ref} IS NOT NULL AND ${misshapen}UNHEX(${fingerprintOf(m.canonical)}) IN (SELECT h FROM ${quoteIdent(T.fingerprints)}) THEN 1 ELSE 0 END) AS hit${i}`);
       if (!fullScan) params.push(...m.shape.params);
     }
   });
@@ -124,7 +122,7 @@ async function sampleChecks(conn: Connection, tp: TablePlan): Promise<VerifyChec
   for (let i = 0; i < rowKeys.length; i += 200) {
     const batch = rowKeys.slice(i, i + 200).map((k) => JSON.parse(k) as KeyTuple);
     const where = keyInPredicate(key, batch);
-    const hashes = derived.map((m, j) => `${keyed(m.canonical)} AS h${j}`).join(", ");
+    const hashes = derived.map((m, j) => `${fingerprintOf(m.canonical)} AS h${j}`).join(", ");
     const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${keyList(key)}, ${hashes} FROM ${quoteIdent(tp.table.name)} WHERE ${where.sql}`, where.params as SqlParam[]);
     for (const row of rows) {
       const rowKey = JSON.stringify(keyOfRow(key, row));
