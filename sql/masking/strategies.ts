@@ -3,7 +3,7 @@
  * columns it fits. Every expression is a function of the column's own value and the secret key only, never of the
  * row's key or position: the same input gives the same output in every table, so masked values still join.
  *
- * The key is a session variable set by `sessionSetup` (session.ts): `@dpm_k` for masking, `@dpm_f` for verify's
+ * The key is a session variable set by `prepareSession` (session.ts): `@dpm_k` for masking, `@dpm_f` for verify's
  * fingerprints. Both are 32-byte binary strings derived from the salt in Node; the salt itself never reaches SQL.
  */
 import { FIRST_NAMES, LAST_NAMES, STREETS, STREET_SUFFIXES } from "./dictionaries";
