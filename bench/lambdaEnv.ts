@@ -21,4 +21,9 @@ export const BENCH_ENV: Readonly<Record<string, Readonly<Record<string, string>>
     ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:bench",
     EXPORT_FUNCTION_NAME: "bench-export-snapshot",
   },
+  "qa-reaper": {
+    ENVIRONMENT: "bench",
+    ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:bench",
+    GRACE_PERIOD_MINUTES: "120",
+  },
 };
