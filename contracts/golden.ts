@@ -1,0 +1,39 @@
+/**
+ * The masked-golden contract: how a day's golden cluster, its instance and its snapshot are named, and where the
+ * published golden is announced. The state machine, its step Lambdas and `qa create` all import this module.
+ */
+import { PROJECT } from "./naming";
+
+/** Tag every golden resource carries; the cleanup step deletes only what has it. */
+export const GOLDEN_TAG = { key: "purpose", value: "golden" } as const;
+
+/** `golden-<env>-<yyyymmdd>`: the day's golden cluster (RDS identifiers: letters, digits, hyphens, ≤ 63). */
+export function goldenClusterId(environment: string, day: string): string {
+  if (!/^[a-z][a-z0-9]*$/.test(environment)) throw new RangeError(`invalid environment: ${environment}`);
+  if (!/^\d{8}$/.test(day)) throw new RangeError(`invalid golden day (want yyyymmdd): ${day}`);
+  return `golden-${environment}-${day}`;
+}
+
+/** The day of one of this environment's golden identifiers (cluster, `-instance`, `-snapshot`), or undefined. */
+export function goldenDay(environment: string, identifier: string): string | undefined {
+  const m = /^golden-([a-z][a-z0-9]*)-(\d{8})(?:-(?:instance|snapshot))?$/.exec(identifier);
+  return m && m[1] === environment ? m[2] : undefined;
+}
+
+/** The golden cluster's single instance. */
+export function goldenInstanceId(clusterId: string): string {
+  return `${clusterId}-instance`;
+}
+
+/** The masked snapshot taken of a golden cluster. */
+export function goldenSnapshotId(clusterId: string): string {
+  return `${clusterId}-snapshot`;
+}
+
+/** SSM parameter holding the published golden's cluster identifier; `qa create` reads it. */
+export function goldenParameterName(environment: string): string {
+  return `/${PROJECT}/${environment}/golden/cluster-id`;
+}
+
+/** CloudWatch namespace and metric the dead-man's switch watches. */
+export const GOLDEN_METRIC = { namespace: "DataPlatform/Golden", name: "GoldenPublished" } as const;
