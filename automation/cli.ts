@@ -3,7 +3,17 @@
  * arguments to them and prints their results. automation/main.ts owns the exit code.
  */
 import { Command, Option } from "commander";
-import { plan, renderPlan } from "./commands/plan";
+import { cloneSummaryFromFile, renderFacts, stackFacts } from "./commands/ci";
+import { assertNoMandatoryViolations, plan, renderPlan } from "./commands/plan";
+import { requireCloneName, requireTtl } from "./commands/qa/common";
+import { createClone, validateCreate } from "./commands/qa/create";
+import { destroyClone, extendClone } from "./commands/qa/lifecycle";
+import { listClones, renderCloneTable } from "./commands/qa/list";
+import { ReapIncompleteError, reapClones } from "./commands/qa/reap";
+import { REPO_ROOT, defaultOwner, defaultStack, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
+import { withInterrupts } from "./qa/interrupt";
+import { loadQaSettings } from "./qa/settings";
+import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
 export interface Io {
@@ -26,10 +36,150 @@ export function buildCli(io: Io): Command {
     .description("show offline what `pulumi up` would create for a stack (runs the real program under mocks)")
     .argument("<stack>", "stack name: a Pulumi.<stack>.yaml must exist (stg, prod)")
     .addOption(new Option("--json", "print the plan as one JSON document"))
-    .action(async (stack: string, opts: { json?: boolean }) => {
-      const result = await plan({ stack });
+    .addOption(new Option("--program <module>", "module whose default export is the program (default: stacks/platform.ts)"))
+    .action(async (stack: string, opts: { json?: boolean; program?: string }) => {
+      const result = await plan({ stack, program: opts.program });
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderPlan(result)}\n`);
+      // The whole plan is printed first, so the violations are read in context; then the command fails (exit 1).
+      assertNoMandatoryViolations(result);
     });
 
+  program
+    .command("bq-sync")
+    .description("compare the stack's BigQuery table list with the real schema; --write updates Pulumi.<stack>.yaml")
+    .requiredOption("--stack <stack>", "stack name: a Pulumi.<stack>.yaml with a data-platform:bigquery block")
+    .addOption(new Option("--from <source>", "where the real table list comes from").choices(["catalog", "database"]).default("catalog"))
+    .option("--url <url>", "mysql://user@host[:port] for --from database; password from MYSQL_PWD or the URL")
+    .option("--write", "update data-platform:bigquery.tables in Pulumi.<stack>.yaml, keeping its comments")
+    .addOption(new Option("--json", "print the result as one JSON document"))
+    .action(async (opts: { stack: string; from: TableSource; url?: string; write?: boolean; json?: boolean }) => {
+      const result = await bqSync(
+        { stack: opts.stack, from: opts.from, url: opts.url, write: opts.write, progress: (l) => io.stderr(`${l}\n`) },
+        defaultSources(),
+      );
+      io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderBqSync(result)}\n`);
+    });
+
+  const ci = program.command("ci").description("helpers for the GitHub workflows (.github/workflows)");
+  ci.command("stack-facts")
+    .description("print region, environment and whether BigQuery is on, as key=value lines for $GITHUB_OUTPUT")
+    .argument("<stack>", "stack name")
+    .action((stack: string) => {
+      io.stdout(`${renderFacts(stackFacts(stack))}\n`);
+    });
+  ci.command("clone-summary")
+    .description("render `qa create --json` output as a job summary, without any password")
+    .argument("<file>", "file holding the QA CLI's JSON output")
+    .requiredOption("--name <name>", "clone name")
+    .action((file: string, opts: { name: string }) => {
+      io.stdout(cloneSummaryFromFile(file, opts.name));
+    });
+
+  addQaCommands(program, io);
   return program;
+}
+
+interface QaFlags {
+  stack: string;
+  configDir: string;
+  json?: boolean;
+}
+
+/** `qa create|list|extend|destroy|reap`: every argument is validated before the Automation API is loaded. */
+function addQaCommands(program: Command, io: Io): void {
+  const qa = program
+    .command("qa")
+    .description("masked, short-lived, isolated Aurora clones (Pulumi Automation API; any backend you are logged into)");
+  const withCommon = (cmd: Command) =>
+    cmd
+      .addOption(new Option("--stack <stack>", "platform stack whose data-platform:qa config applies ($DATA_PLATFORM_STACK)").default(defaultStack()))
+      .addOption(new Option("--config-dir <dir>", "directory holding Pulumi.<stack>.yaml").default(REPO_ROOT))
+      .addOption(new Option("--json", "print one JSON document on stdout (progress stays on stderr)"));
+
+  /** Prints a result (or, with --json, an error document too); main.ts turns the error into the exit code. */
+  const emit = async <T>(flags: QaFlags, work: () => Promise<T>, render: (result: T) => string): Promise<T> => {
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      if (flags.json) {
+        const e = err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
+        io.stdout(`${JSON.stringify({ error: e }, null, 2)}\n`);
+      }
+      throw err;
+    }
+    io.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${render(result)}\n`);
+    return result;
+  };
+
+  withCommon(qa.command("create"))
+    .description("create a masked clone: up, mask, verify, then print how to connect")
+    .argument("<name>", "clone name: a-z, 0-9 and single hyphens, at most 24 characters; the stack is qa-<name>")
+    .option("--ttl <duration>", "time to live, e.g. 90m, 4h, 3d (default and maximum from config)")
+    .option("--source <cluster>", "source cluster (one of the configured sources; default the first)")
+    .option("--instance-class <class>", "instance class (default from config)")
+    .option("--owner <owner>", "owner tag ($QA_OWNER, else your login name)")
+    .option("--show-secrets", "print the clone's password")
+    .action(async (name: string, o: QaFlags & { ttl?: string; source?: string; instanceClass?: string; owner?: string; showSecrets?: boolean }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(
+        o,
+        async () => {
+          const request = validateCreate(settings, { name, ttl: o.ttl, source: o.source, instanceClass: o.instanceClass, owner: o.owner }, defaultOwner());
+          const deps = await realDeps(settings, io.stderr);
+          return withInterrupts(process, io.stderr, (signal) => createClone(settings, request, deps, { signal, showSecrets: o.showSecrets }));
+        },
+        (c) => renderCreated(c, settings.environment),
+      );
+    });
+
+  withCommon(qa.command("list"))
+    .description("list clones: name, owner, created, expires, status, endpoint")
+    .action(async (o: QaFlags) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(o, async () => ({ stack: o.stack, clones: await listClones(await realDeps(settings, io.stderr)) }), (r) => renderCloneTable(r.clones));
+    });
+
+  withCommon(qa.command("extend"))
+    .description("move a clone's expiry to now + ttl, never past the maximum after its creation")
+    .argument("<name>", "clone name")
+    .requiredOption("--ttl <duration>", "new time to live from now, e.g. 8h")
+    .action(async (name: string, o: QaFlags & { ttl: string }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(
+        o,
+        async () => {
+          requireCloneName(name);
+          requireTtl(o.ttl, settings.qa.maxTtl);
+          return extendClone(settings, { name, ttl: o.ttl }, await realDeps(settings, io.stderr));
+        },
+        (r) => `${r.name} now expires at ${r.expiresAt} (at most ${r.maxExpiresAt})`,
+      );
+    });
+
+  withCommon(qa.command("destroy"))
+    .description("destroy a clone, then remove its stack")
+    .argument("<name>", "clone name")
+    .action(async (name: string, o: QaFlags) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(
+        o,
+        async () => {
+          requireCloneName(name);
+          return destroyClone({ name }, await realDeps(settings, io.stderr));
+        },
+        (r) => `${r.name} destroyed`,
+      );
+    });
+
+  withCommon(qa.command("reap"))
+    .description("destroy every clone past its expiry (run it on a schedule)")
+    .option("--dry-run", "only list what would be destroyed")
+    .action(async (o: QaFlags & { dryRun?: boolean }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      const result = await emit(o, async () => reapClones({ dryRun: o.dryRun }, await realDeps(settings, io.stderr)), renderReap);
+      if (result.failed.length > 0) {
+        throw new ReapIncompleteError(`${result.failed.length} expired clone(s) could not be destroyed: ${result.failed.map((f) => f.name).join(", ")}`);
+      }
+    });
 }

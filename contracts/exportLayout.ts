@@ -68,3 +68,70 @@ export function s3Uri(bucket: string, key: string): string {
 export function glueTableName(database: string, table: string): string {
   return `${database}_${table}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
+
+/** Every identifier one day may use, first attempt first: `<env>-<day>`, `<env>-<day>-r2` … */
+export function exportIdsForDay(environment: string, day: string): string[] {
+  return Array.from({ length: MAX_EXPORT_ATTEMPTS }, (_, i) => exportId(environment, day, i + 1));
+}
+
+/**
+ * Key prefix of the per-table metadata files RDS writes at the root of an export:
+ * `exports/<id>/export_tables_info_<id>_from_<n>_to_<m>.json`, each holding `perTableStatus` with every table's
+ * `target` (`<db>.<table>`), `status` and `schemaMetadata.originalTypeMappings`.
+ */
+export function tablesInfoKeyPrefix(id: string): string {
+  return `${exportRootKey(id)}export_tables_info_`;
+}
+
+/**
+ * Where one export table's key prefix comes from: `exports/<id>/<db>/<db>.<table>/` parsed back into its parts, or
+ * undefined for any other key. Used to read the Glue catalog's table locations (`s3://bucket/<key>` is accepted too).
+ */
+export function parseTableKeyPrefix(key: string): { exportId: string; database: string; table: string } | undefined {
+  const path = key.replace(/^s3:\/\/[^/]+\//, "");
+  const parts = path.split("/");
+  if (parts[parts.length - 1] === "") parts.pop();
+  if (parts.length !== 4 || parts[0] !== EXPORTS_PREFIX) return undefined;
+  const [, id, database, folder] = parts;
+  if (!id || !database || !folder.startsWith(`${database}.`)) return undefined;
+  const table = folder.slice(database.length + 1);
+  if (table === "" || tableKeyPrefix(id, database, table) !== `${parts.join("/")}/`) return undefined;
+  return { exportId: id, database, table };
+}
+
+/**
+ * BigQuery's runtime template for the export day: `{run_time|"%Y%m%d"}`, shifted into the export schedule's time zone.
+ * `run_time` is UTC; the export day is the date in the schedule's zone, so a zone ahead of UTC needs `+<offset>`
+ * (BigQuery accepts `h` and `m` offsets: https://cloud.google.com/bigquery/docs/gcs-transfer-parameters).
+ * @param utcOffsetMinutes the export zone's fixed offset from UTC in minutes (+540 for Asia/Tokyo). Default 0.
+ */
+export function bigQueryDayTemplate(utcOffsetMinutes = 0): string {
+  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 14 * 60) {
+    throw new RangeError(`UTC offset must be whole minutes within ±14 h, got ${utcOffsetMinutes}`);
+  }
+  const sign = utcOffsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(utcOffsetMinutes);
+  const offset = abs === 0 ? "" : abs % 60 === 0 ? `${sign}${abs / 60}h` : `${sign}${abs}m`;
+  return `{run_time${offset}|"%Y%m%d"}`;
+}
+
+/**
+ * The BigQuery Data Transfer Service (`amazon_s3`) `data_path` for one table: every Parquet file of that table in the
+ * export of the run's day, whichever attempt wrote it:
+ *
+ *   s3://<bucket>/exports/<env>-{run_time…|"%Y%m%d"}<W>/<db>/<db>.<table>/<W>/<W>.parquet   (<W> is `*`)
+ *
+ * Built from {@link tableKeyPrefix} with the export id `<env>-<day template>*`, so it follows the layout above.
+ * - The first `*` stands for the attempt suffix of {@link exportId}: nothing for the first attempt, `-r2` … after a
+ *   retry. With more than one wildcard, BigQuery makes each `*` match within one path segment, so it cannot reach
+ *   into another day's or another table's folders.
+ * - The last two stand for RDS's `<partition>/part-….parquet` below the table folder (one level each).
+ * Limits (documented in the README): with two or more wildcards a run may load at most 10,000 files per table;
+ * if a failed attempt left files behind and a retry of the same day succeeded, both attempts match.
+ */
+export function bigQueryDataPath(bucket: string, environment: string, database: string, table: string, utcOffsetMinutes = 0): string {
+  // Validate the environment the same way exportId does, on a real day, before substituting the template.
+  exportId(environment, "20000101");
+  const idPattern = `${environment}-${bigQueryDayTemplate(utcOffsetMinutes)}*`;
+  return s3Uri(bucket, `${tableKeyPrefix(idPattern, database, table)}*/*.parquet`);
+}

@@ -29,6 +29,18 @@ export function roleArn(partition: string, accountId: string, environment: strin
   return `arn:${partition}:iam::${accountId}:role/${roleName(environment, role)}`;
 }
 
+/** IAM user name for a platform principal that AWS cannot give a role (BigQuery's S3 transfer takes access keys only). */
+export function userName(environment: string, purpose: string): string {
+  const name = physicalName(environment, purpose);
+  if (name.length > 64) throw new RangeError(`IAM user name ${name} is longer than 64 characters`);
+  return name;
+}
+
+/** ARN of a platform IAM user, known before the user exists (the KMS key policy needs this). */
+export function userArn(partition: string, accountId: string, environment: string, purpose: string): string {
+  return `arn:${partition}:iam::${accountId}:user/${userName(environment, purpose)}`;
+}
+
 /**
  * Bucket name, unique per account, region and environment:
  * `data-platform-<env>-<purpose>-<account>-<region>`. S3 allows 63 characters.
@@ -42,4 +54,15 @@ export function bucketName(environment: string, purpose: string, accountId: stri
 /** Glue database name: Glue and Athena want lower case with underscores. */
 export function glueDatabaseName(environment: string): string {
   return `${PROJECT}_${environment}`.replace(/-/g, "_");
+}
+
+/** Tag keys every AWS resource of the project carries (the guardrail `required-tags` checks them). */
+export const STANDARD_TAG_KEYS = ["project", "environment", "managed-by"] as const;
+
+/**
+ * The tags every AWS resource of an environment carries, applied as the AWS provider's default tags so that no
+ * resource can forget them: `project`, `environment`, `managed-by`.
+ */
+export function standardTags(environment: string): Record<(typeof STANDARD_TAG_KEYS)[number], string> {
+  return { project: PROJECT, environment, "managed-by": "pulumi" };
 }

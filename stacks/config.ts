@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
+import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
+import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -42,13 +44,115 @@ const iamPrincipalArn = z
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+/**
+ * GitHub Actions delivery (issue #8): the OIDC provider and the preview and deploy roles the workflows assume.
+ * Absent: no delivery resources are built.
+ */
+const github = z
+  .object({
+    /** `owner/repo`; the trust policies match the token's `sub` exactly against it. */
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'must be "owner/repo"'),
+    /** The IAM OIDC provider is one per account: create it in one stack, look it up in the others. */
+    createOidcProvider: z.boolean().default(true),
+    /** GitHub environment whose jobs may assume the deploy role. Default: the stack's environment name. */
+    deployEnvironment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name").optional(),
+    /** S3 bucket of the Pulumi state backend (`s3://<bucket>`), which both roles read and lock. */
+    stateBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
+    /** KMS key of the `awskms://` secrets provider (and of the state bucket's encryption), if any. */
+    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN").optional(),
+  })
+  .strict();
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const clusterIdentifier = z
+  .string()
+  .regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$/, "must be an RDS cluster identifier");
+
+/** `90m`, `4h`, `3d`: parsed to milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: 'must be a duration such as "90m", "4h" or "3d"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** An IPv4 CIDR that is not the whole internet: a QA clone holds production-shaped data. */
+const privateCidr = z
+  .string()
+  .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/, "must be an IPv4 CIDR such as 10.0.0.0/16")
+  .refine((c) => Number(c.split("/")[1]) >= 8, "must be /8 or narrower: a QA clone is never open to the internet");
+
+/** How people reach a clone in private subnets. */
+const qaConnect = z.discriminatedUnion("via", [
+  z
+    .object({
+      via: z.literal("bastion"),
+      /** SSH host that can reach the clone (`ssh -L`). */
+      host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IPv4 address"),
+      user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name").default("ec2-user"),
+    })
+    .strict(),
+  z
+    .object({
+      via: z.literal("ssm"),
+      /** EC2 instance (with the SSM agent) that forwards the port (AWS-StartPortForwardingSessionToRemoteHost). */
+      instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0123456789abcdef0"),
+    })
+    .strict(),
+]);
+
+/**
+ * QA clones (issue #5). Absent or `enabled: false`: the `qa` commands refuse to run for this stack. Durations are
+ * milliseconds once parsed.
+ */
+const qaSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Clusters that may be cloned; the first is the default `--source`. Default: sourceClusterIdentifier. */
+    sourceClusterIdentifiers: z.array(clusterIdentifier).min(1).optional(),
+    defaultTtl: duration.prefault("4h"),
+    maxTtl: duration.prefault("72h"),
+    maxClonesPerSource: z
+      .number()
+      .int()
+      .min(1)
+      .max(AURORA_MAX_CLONES_PER_SOURCE, `must be at most ${AURORA_MAX_CLONES_PER_SOURCE} (Aurora's copy-on-write clone limit per source)`)
+      .default(5),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.large").default("db.r6g.large"),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0").optional(),
+    /** Private subnets for the clone's subnet group, in at least two availability zones. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id")).min(2, "must list at least two subnets (RDS needs two AZs)").optional(),
+    allowedCidrs: z.array(privateCidr).default([]),
+    allowedSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id")).default([]),
+    connect: qaConnect.optional(),
+    /** Masking rules passed to `mask run --rules`, relative to the repository root. */
+    maskingRules: z.string().min(1).default("sql/masking.yaml"),
+    /** How long past `expires-at` the AWS-side reaper waits before it deletes a clone. */
+    reaperGracePeriod: duration.prefault("2h"),
+    /** Pulumi secrets provider for clone stacks, e.g. `awskms://alias/…`. Default: the backend's. */
+    secretsProvider: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (!q.enabled) return;
+    for (const key of ["vpcId", "subnetIds", "connect"] as const) {
+      if (q[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when QA clones are enabled" });
+    }
+    if (q.allowedCidrs.length === 0 && q.allowedSecurityGroupIds.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["allowedCidrs"], message: "list at least one CIDR or security group (allowedSecurityGroupIds) that may connect" });
+    }
+    if (typeof q.defaultTtl === "number" && typeof q.maxTtl === "number" && q.defaultTtl > q.maxTtl) {
+      ctx.addIssue({ code: "custom", path: ["defaultTtl"], message: "must not exceed maxTtl" });
+    }
+  });
+
 const schema = z
   .object({
     environment: z.string().regex(ENVIRONMENT_PATTERN, "must be lower case letters and digits, start with a letter, at most 12 characters"),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1"),
-    sourceClusterIdentifier: z
-      .string()
-      .regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$/, "must be an RDS cluster identifier"),
+    sourceClusterIdentifier: clusterIdentifier,
     databases: z.array(mysqlIdentifier).min(1, "must name at least one database"),
     exportSchedule: z
       .object({
@@ -69,10 +173,22 @@ const schema = z
       .min(1)
       .optional(),
     analystPrincipalArns: z.array(iamPrincipalArn).default([]),
+    // Aurora exports cluster snapshots; "instance" exports DB instance snapshots of a non-Aurora RDS source, in
+    // which case sourceClusterIdentifier names the DB instance.
+    snapshotType: z.enum(["cluster", "instance"]).default("cluster"),
+    lambdaLogRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs retention values)`)
+      .default(30),
+    // Dead-man's switch: page when no export completed for this many hours. Over 24 so that a daily export that
+    // finishes a little later than yesterday's does not page; at most a week (CloudWatch's evaluation limit).
+    exportStaleAfterHours: z.number().int().min(25, "must be more than 24 for a daily export").max(168).default(30),
     protectData: z.boolean().optional(),
-    // Reserved: their shape is settled by the BigQuery (#6) and QA clone (#5) work.
-    bigquery: z.record(z.string(), z.unknown()).optional(),
-    qa: z.record(z.string(), z.unknown()).optional(),
+    github: github.optional(),
+    /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
+    bigquery: bigquerySchema.optional(),
+    qa: qaSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -85,15 +201,32 @@ const schema = z
     }
     // Cross-checks run only on fields that are valid themselves, so one mistake is reported once.
     const databasesValid = c.databases.length > 0 && c.databases.every((d) => MYSQL_IDENTIFIER.test(d));
+    let exportOnlyValid = true;
     for (const entry of databasesValid ? (c.exportOnly ?? []) : []) {
       const db = entry.split(".")[0];
       if (!c.databases.includes(db)) {
+        exportOnlyValid = false;
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });
       }
+    }
+    const bigquery = c.bigquery === undefined ? undefined : bigquerySchema.safeParse(c.bigquery);
+    if (bigquery?.success && databasesValid && exportOnlyValid) {
+      const problems = bigqueryProblems(bigquery.data, {
+        databases: c.databases,
+        exportOnly: c.exportOnly,
+        exportCron: c.exportSchedule.cron,
+        exportTimezone: c.exportSchedule.timezone,
+      });
+      for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
   });
 
 type ParsedConfig = z.output<typeof schema>;
+
+/** The `github` block with its defaults filled in. */
+export type GitHubConfig = z.output<typeof github> & { readonly deployEnvironment: string };
+/** The parsed `qa` block; durations in milliseconds. */
+export type QaConfig = z.output<typeof qaSchema>;
 
 /** Settings that differ between a production stack and the others; derived in one place. */
 export interface Protection {
@@ -106,7 +239,7 @@ export interface Protection {
 }
 
 /** The validated stack configuration. */
-export type PlatformConfig = ParsedConfig & { readonly protection: Protection };
+export type PlatformConfig = Omit<ParsedConfig, "github"> & { readonly protection: Protection; readonly github?: GitHubConfig };
 
 /** Every problem in a stack's config, each with its key path. */
 export class ConfigError extends Error {
@@ -157,8 +290,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   }
   const c = result.data;
   const production = c.protectData ?? c.environment.startsWith("prod");
+  // The platform's own source cluster is the default (and only) clone source unless the qa block lists others.
+  const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
   return {
     ...c,
+    github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
+    qa,
     protection: {
       protect: production,
       forceDestroy: !production,

@@ -2,6 +2,7 @@
  * The per-environment program (`pulumi up -s stg|prod`): reads the stack config once, composes the components and
  * returns the stack outputs. Only a default export: Pulumi makes every named export of this module an output.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { createPlatform } from "./platformResources";
 
@@ -19,5 +20,18 @@ export default function platform() {
     glueDatabase: p.catalog.database.name,
     crawlerName: p.catalog.crawler.name,
     alertTopicArn: p.alerts.arn,
+    exportFunctionName: p.exportPipeline.exportFunction.name,
+    exportEventsFunctionName: p.exportPipeline.eventsFunction.name,
+    exportSchedule: p.exportPipeline.schedule.name,
+    ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
+    ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
+    // Only with a bigquery block. The access key's secret is deliberately not an output: it lives (encrypted) in the
+    // state and in the transfers' sensitiveParams, nowhere else.
+    ...(p.bigquery && {
+      bigQueryDataset: pulumi.interpolate`${cfg.bigquery?.project}:${p.bigquery.bigquery.dataset.datasetId}`,
+      bigQueryTransfers: p.bigquery.bigquery.transfers.length,
+      bigQueryTransferUser: p.bigquery.transferUser.user.name,
+      bigQueryAccessKeyId: p.bigquery.transferUser.accessKeyId,
+    }),
   };
 }

@@ -5,21 +5,56 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName } from "../contracts/naming";
+import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
+import { ExportPipeline } from "../infra/exports/exportPipeline";
+import { QaReaper } from "../infra/qa/qaReaper";
+import { QA_REAPER_ROLE } from "../infra/qa/reaperPolicy";
 import { AthenaWorkgroup, type NamedQuerySpec } from "../infra/query/athenaWorkgroup";
 import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
+import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
-/** Short names of every platform role. The key policy names exactly these roles, before they exist. */
+/**
+ * Short names of every platform role that uses the CMK. The key policy names exactly these roles, before they
+ * exist; a role that never touches the key belongs in OTHER_ROLES, so that the key policy stays minimal.
+ */
 export const ROLES = {
   rdsExport: "rds-export",
   crawler: "glue-crawler",
+  exportSnapshot: "export-snapshot",
+  exportEvents: "export-events",
+  // Publishes to the encrypted alert topic on every deletion.
+  qaReaper: QA_REAPER_ROLE,
+} as const;
+
+/** Platform roles that do not use the CMK (the key policy does not name them). */
+export const OTHER_ROLES = {
+  exportScheduler: "export-scheduler",
+  qaReaperScheduler: "qa-reaper-scheduler",
+} as const;
+
+/**
+ * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
+ * pull request's preview cannot decrypt exports.
+ */
+export const DELIVERY_ROLES = {
+  preview: "github-preview",
+  deploy: "github-deploy",
+} as const;
+
+/**
+ * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
+ * in with an access key, so its user exists only in stacks with a `bigquery` block. The key policy names it too.
+ */
+export const USERS = {
+  bigQueryTransfer: "bigquery-transfer",
 } as const;
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
@@ -49,11 +84,20 @@ export function createPlatform(cfg: PlatformConfig) {
   const env = cfg.environment;
   const { protect, forceDestroy, keyDeletionWindowDays } = cfg.protection;
   const region = cfg.region;
-  const accountId = aws.getCallerIdentityOutput({}).accountId;
-  const partition = aws.getPartitionOutput({}).partition;
+  // One explicit provider: its default tags reach every AWS resource (the `required-tags` guardrail checks them).
+  // Every component gets it, and children inherit it through `{ parent: this }`.
+  const provider = new aws.Provider("aws", { region, defaultTags: { tags: standardTags(env) } });
+  const withProvider = { provider };
+  const accountId = aws.getCallerIdentityOutput({}, withProvider).accountId;
+  const partition = aws.getPartitionOutput({}, withProvider).partition;
   const arnOf = (role: string) => pulumi.all([partition, accountId]).apply(([p, a]) => roleArn(p, a, env, role));
   const nameBucket = (purpose: string) => accountId.apply((a) => bucketName(env, purpose, a, region));
-  const dataBearing = { protect };
+  const dataBearing = { protect, provider };
+
+  // BigQuery's transfer user may decrypt export objects through S3, and nothing else. Named before it exists.
+  const bigQueryUserArn = cfg.bigquery
+    ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
+    : [];
 
   const key = new EncryptionKey(
     "key",
@@ -63,9 +107,11 @@ export function createPlatform(cfg: PlatformConfig) {
       partition,
       region,
       userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
-      grantRoleArns: [],
+      // StartExportTask creates a grant on the key for the export; only the export function starts exports.
+      grantRoleArns: [arnOf(ROLES.exportSnapshot)],
+      s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
-      logGroupPrefix: "/aws-glue/crawlers",
+      logGroupPrefixes: ["/aws-glue/crawlers", `/aws/lambda/${physicalName(env, "")}`],
       deletionWindowInDays: keyDeletionWindowDays,
     },
     dataBearing,
@@ -76,12 +122,11 @@ export function createPlatform(cfg: PlatformConfig) {
     { bucketName: nameBucket("exports"), kmsKeyArn: key.arn, expirationDays: cfg.exportRetentionDays, forceDestroy },
     dataBearing,
   );
-  const resultsBucket = new SecureBucket("query-results", {
-    bucketName: nameBucket("athena-results"),
-    kmsKeyArn: key.arn,
-    expirationDays: cfg.queryResultRetentionDays,
-    forceDestroy,
-  });
+  const resultsBucket = new SecureBucket(
+    "query-results",
+    { bucketName: nameBucket("athena-results"), kmsKeyArn: key.arn, expirationDays: cfg.queryResultRetentionDays, forceDestroy },
+    withProvider,
+  );
 
   const rdsExportRole = new ServiceRole("rds-export-role", {
     roleName: roleName(env, ROLES.rdsExport),
@@ -89,7 +134,7 @@ export function createPlatform(cfg: PlatformConfig) {
     accountId,
     description: "RDS snapshot export: writes Parquet under the export prefix",
     statements: rdsExportRoleStatements({ bucketArn: exportsBucket.arn, prefix: EXPORTS_PREFIX, kmsKeyArn: key.arn }),
-  });
+  }, withProvider);
 
   const glueDatabase = glueDatabaseName(env);
   const catalog = new ExportCatalog(
@@ -117,7 +162,7 @@ export function createPlatform(cfg: PlatformConfig) {
     databaseName: catalog.database.name,
     namedQueries: sanityQueries(cfg, glueDatabase),
     forceDestroy,
-  });
+  }, withProvider);
 
   const alerts = new AlertTopic("alerts", {
     topicName: physicalName(env, "alerts"),
@@ -132,7 +177,88 @@ export function createPlatform(cfg: PlatformConfig) {
         pattern: crawlerFailurePattern([physicalName(env, "export-crawler")]),
       },
     ],
-  });
+  }, withProvider);
 
-  return { key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts };
+  const exportPipeline = new ExportPipeline("export-pipeline", {
+    environment: env,
+    arns: { partition, region, accountId },
+    names: {
+      exportFunction: physicalName(env, "export-snapshot"),
+      exportRole: roleName(env, ROLES.exportSnapshot),
+      eventsFunction: physicalName(env, "export-events"),
+      eventsRole: roleName(env, ROLES.exportEvents),
+      schedulerRole: roleName(env, OTHER_ROLES.exportScheduler),
+      schedule: physicalName(env, "daily-export"),
+      eventsRule: physicalName(env, "export-events"),
+      deadMansSwitch: physicalName(env, "no-export-completed"),
+    },
+    sourceIdentifier: cfg.sourceClusterIdentifier,
+    snapshotType: cfg.snapshotType,
+    schedule: cfg.exportSchedule,
+    exportOnly: cfg.exportOnly,
+    exportsBucketName: exportsBucket.name,
+    exportsBucketArn: exportsBucket.arn,
+    exportsPrefix: EXPORTS_PREFIX,
+    rdsExportRoleArn: rdsExportRole.arn,
+    kmsKeyArn: key.arn,
+    glueDatabaseName: glueDatabase,
+    alertTopicArn: alerts.arn,
+    staleAfterHours: cfg.exportStaleAfterHours,
+    logRetentionDays: cfg.lambdaLogRetentionDays,
+  }, withProvider);
+
+  // The QA clones' AWS-side safety net (#5): only where QA clones are enabled.
+  const qaReaper =
+    cfg.qa?.enabled &&
+    new QaReaper(
+      "qa-reaper",
+      {
+        environment: env,
+        functionName: physicalName(env, "qa-reaper"),
+        roleName: roleName(env, ROLES.qaReaper),
+        schedulerRoleName: roleName(env, OTHER_ROLES.qaReaperScheduler),
+        scheduleName: physicalName(env, "qa-reaper"),
+        arns: { partition, region, accountId },
+        kmsKeyArn: key.arn,
+        alertTopicArn: alerts.arn,
+        gracePeriodMs: cfg.qa.reaperGracePeriod,
+        logRetentionDays: cfg.lambdaLogRetentionDays,
+      },
+      withProvider,
+    );
+
+  const github =
+    cfg.github &&
+    new GitHubOidc(
+      "github",
+      {
+        repository: cfg.github.repository,
+        createOidcProvider: cfg.github.createOidcProvider,
+        deployEnvironment: cfg.github.deployEnvironment,
+        previewRoleName: roleName(env, DELIVERY_ROLES.preview),
+        deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
+        rolePrefix: physicalName(env, ""),
+        state: { bucket: cfg.github.stateBucket, keyArn: cfg.github.stateKeyArn },
+        dataBucketArns: [exportsBucket.arn, resultsBucket.arn],
+        accountId,
+        partition,
+      },
+      withProvider,
+    );
+
+    // Loaded only when configured, so that a stack without BigQuery never loads @pulumi/gcp (see stacks/bigqueryResources.ts).
+  const bigquery = cfg.bigquery
+    ? (require("./bigqueryResources") as typeof BigQueryModule).createBigQuery(
+        { ...cfg, bigquery: cfg.bigquery },
+        {
+          transferUserName: userName(env, USERS.bigQueryTransfer),
+          exportsBucketName: exportsBucket.name,
+          exportsBucketArn: exportsBucket.arn,
+          kmsKeyArn: key.arn,
+        },
+        withProvider,
+      )
+    : undefined;
+
+  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline, qaReaper: qaReaper || undefined, bigquery };
 }

@@ -1,24 +1,48 @@
 /** `plan <stack>`: what `pulumi up` would create, computed offline by running the real program under mocks. */
+import path from "node:path";
 import { PROJECT } from "../../contracts/naming";
-import { type Plan, buildPlan, renderPlan } from "../plan/render";
+import { UsageError } from "../errors";
+import { checkGuardrails, mandatory } from "../plan/guardrails";
 import { resolveOutputs, runUnderMocks } from "../plan/mockRuntime";
+import { type Plan, buildPlan, renderPlan } from "../plan/render";
 import { readStackConfig } from "../stackFiles";
 
 export interface PlanOptions {
   readonly stack: string;
   /** Directory holding Pulumi.yaml and the stack files. Default: the current directory. */
   readonly dir?: string;
+  /**
+   * Module whose default export is the Pulumi program, relative to the current directory. Default: the platform
+   * (stacks/platform.ts). Lets the plan and its guardrails run over another program, e.g. a test fixture.
+   */
+  readonly program?: string;
 }
 
-/** Runs stacks/platform.ts under mocks with the stack's config. Throws ConfigError (exit 2) on bad config. */
+/** Mandatory guardrail violations. The plan has been printed by then; exit code 1 (see automation/main.ts). */
+export class PolicyViolationError extends Error {
+  override readonly name = "PolicyViolationError";
+  constructor(readonly count: number) {
+    super(`${count} mandatory guardrail violation${count === 1 ? "" : "s"} (listed under "Guardrails" in the plan)`);
+  }
+}
+
+async function loadProgram(program: string | undefined): Promise<() => unknown> {
+  // Imported after the mocks are installed: a top-level import would run the program without them.
+  if (program === undefined) return (await import("../../stacks/platform")).default;
+  const mod = (await import(path.resolve(program))) as { default?: unknown };
+  if (typeof mod.default !== "function") throw new UsageError(`${program} has no default export that is a Pulumi program`);
+  return mod.default as () => unknown;
+}
+
+/**
+ * Runs the program under mocks with the stack's config and checks the guardrails over what it registered.
+ * Throws ConfigError (exit 2) on bad config. Violations are part of the result; {@link assertNoMandatoryViolations}
+ * turns them into a failure after the plan is shown.
+ */
 export async function plan(options: PlanOptions): Promise<Plan> {
   const sc = readStackConfig(options.stack, options.dir ?? process.cwd());
   const run = await runUnderMocks(
-    async () => {
-      // Imported after the mocks are installed: a top-level import would run the program without them.
-      const { default: platform } = await import("../../stacks/platform");
-      return platform();
-    },
+    async () => (await loadProgram(options.program))(),
     { project: PROJECT, stack: options.stack, config: sc.config, secretKeys: sc.secretKeys },
   );
   return buildPlan({
@@ -27,7 +51,14 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     region: sc.config["aws:region"] ?? "(unset)",
     resources: run.resources,
     outputs: await resolveOutputs(run.result),
+    violations: checkGuardrails(run.resources),
   });
+}
+
+/** @throws PolicyViolationError when the plan has a mandatory violation. */
+export function assertNoMandatoryViolations(result: Plan): void {
+  const count = mandatory(result.violations).length;
+  if (count > 0) throw new PolicyViolationError(count);
 }
 
 export { renderPlan };

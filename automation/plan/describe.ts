@@ -55,7 +55,22 @@ export function summariseStatements(policy: unknown): string[] {
 
 const onOff = (b: unknown) => (b ? "on" : "off");
 
+/** Provider inputs travel JSON-encoded when they are objects. */
+const decoded = (v: unknown): any => {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
+
 const describers: Record<string, Describer> = {
+  "pulumi:providers:aws": (i) => {
+    const tags = decoded(i.defaultTags)?.tags as Record<string, string> | undefined;
+    const tagText = tags ? Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(", ") : "NONE";
+    return [`region ${i.region}, default tags: ${tagText}`];
+  },
   "aws:kms/key:Key": (i) => [
     `rotation ${onOff(i.enableKeyRotation)}${i.rotationPeriodInDays ? ` every ${i.rotationPeriodInDays} days` : ""}, deletion window ${i.deletionWindowInDays} days`,
     "key policy:",
@@ -89,6 +104,7 @@ const describers: Record<string, Describer> = {
   "aws:iam/role:Role": (i) => [`role ${i.name}`, ...summariseStatements(i.assumeRolePolicy).map((l) => `  trust ${l}`)],
   "aws:iam/rolePolicy:RolePolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => [`managed policy ${i.policyArn}`],
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (i) => [`OIDC provider ${i.url} for audiences ${list(i.clientIdLists).join(", ")}`],
   "aws:glue/catalogDatabase:CatalogDatabase": (i) => [`database ${i.name}`],
   "aws:glue/securityConfiguration:SecurityConfiguration": (i) => {
     const e = i.encryptionConfiguration ?? {};
@@ -118,8 +134,92 @@ const describers: Record<string, Describer> = {
     `rule ${i.name}${i.scheduleExpression ? ` schedule ${i.scheduleExpression}` : ""}`,
     ...(i.eventPattern ? [`pattern ${i.eventPattern}`] : []),
   ],
-  "aws:cloudwatch/eventTarget:EventTarget": (i) => [`→ ${i.arn}`],
+  "aws:cloudwatch/eventTarget:EventTarget": (i) => [
+    `→ ${i.arn}${i.retryPolicy ? ` (retries ${i.retryPolicy.maximumRetryAttempts}, max age ${i.retryPolicy.maximumEventAgeInSeconds}s)` : ""}`,
+  ],
+  "aws:lambda/function:Function": (i) => [
+    `function ${i.name}: ${i.runtime} on ${list(i.architectures).join(", ") || "x86_64"}, handler ${i.handler}`,
+    `timeout ${i.timeout ?? 3}s, memory ${i.memorySize ?? 128} MB, reserved concurrency ${i.reservedConcurrentExecutions ?? "none (unreserved)"}`,
+    // Names only: values can be sensitive and are none of the plan's business.
+    `env vars: ${Object.keys(i.environment?.variables ?? {}).sort().join(", ") || "none"} (encrypted with ${i.kmsKeyArn ?? "the AWS-managed key"})`,
+    `code sha256 ${i.sourceCodeHash ?? "(none)"}`,
+    `logs → ${i.loggingConfig?.logGroup ?? `/aws/lambda/${i.name}`}${i.vpcConfig ? `, in VPC subnets ${list(i.vpcConfig.subnetIds).join(", ")}` : ""}`,
+  ],
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (i) => [
+    `async: ${i.maximumRetryAttempts ?? 2} retries, max event age ${i.maximumEventAgeInSeconds ?? 21600}s, on failure → ${i.destinationConfig?.onFailure?.destination ?? "NOTHING"}`,
+  ],
+  "aws:lambda/permission:Permission": (i) => [`${i.principal} may ${i.action} ${i.function}${i.sourceArn ? ` only from ${i.sourceArn}` : " from ANY source"}`],
+  "aws:cloudwatch/logGroup:LogGroup": (i) => [
+    `log group ${i.name}, retention ${i.retentionInDays ?? "forever"} days, encrypted with ${i.kmsKeyId ?? "the CloudWatch-managed key"}`,
+  ],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => {
+    const dims = Object.entries(i.dimensions ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+    const ops: Record<string, string> = {
+      GreaterThanOrEqualToThreshold: ">=",
+      GreaterThanThreshold: ">",
+      LessThanThreshold: "<",
+      LessThanOrEqualToThreshold: "<=",
+    };
+    return [
+      `alarm ${i.name}: ${i.statistic} of ${i.namespace}/${i.metricName}${dims ? ` (${dims})` : ""} ${ops[i.comparisonOperator] ?? i.comparisonOperator} ${i.threshold}`,
+      `over ${i.datapointsToAlarm ?? i.evaluationPeriods} of ${i.evaluationPeriods} periods of ${i.period}s, missing data ${i.treatMissingData ?? "missing"}`,
+      `actions → ${list(i.alarmActions).join(", ") || "NONE"}`,
+    ];
+  },
+  "aws:scheduler/schedule:Schedule": (i) => [
+    `schedule ${i.name}: ${i.scheduleExpression} in ${i.scheduleExpressionTimezone ?? "UTC"}, ${i.state ?? "ENABLED"}, flexible window ${i.flexibleTimeWindow?.mode}`,
+    `→ ${i.target?.arn} as ${i.target?.roleArn}, retries ${i.target?.retryPolicy?.maximumRetryAttempts ?? 185}`,
+  ],
+  "aws:rds/cluster:Cluster": (i) => {
+    const r = i.restoreToPointInTime;
+    return [
+      `cluster ${i.clusterIdentifier}, engine ${i.engine}${r ? `, ${r.restoreType} clone of ${r.sourceClusterIdentifier}${r.useLatestRestorableTime ? " (latest restorable time)" : ""}` : ""}`,
+      `storage encrypted ${i.storageEncrypted ? "yes" : "NO"}, deletion protection ${onOff(i.deletionProtection)}, final snapshot ${i.skipFinalSnapshot ? "skipped" : "taken"}`,
+      `master password ${i.masterPassword === "[secret]" ? "set (secret)" : i.masterPassword === undefined ? "inherited" : "set IN PLAIN TEXT"}, security groups ${list(i.vpcSecurityGroupIds).join(", ")}`,
+    ];
+  },
+  "aws:rds/clusterInstance:ClusterInstance": (i) => [`instance ${i.identifier} ${i.instanceClass}, public ${i.publiclyAccessible ? "YES" : "no"}`],
+  "aws:rds/subnetGroup:SubnetGroup": (i) => [`subnet group ${i.name}: ${list(i.subnetIds).join(", ")}`],
+  "aws:ec2/securityGroup:SecurityGroup": (i) => [
+    `security group ${i.name} in ${i.vpcId}${Array.isArray(i.egress) && i.egress.length === 0 ? ", no egress" : ""}`,
+  ],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i) => [
+    `allow ${i.ipProtocol} ${i.fromPort}${i.toPort !== i.fromPort ? `-${i.toPort}` : ""} from ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId}`,
+  ],
+  "random:index/randomPassword:RandomPassword": (i) => [`random password, ${i.length} characters (secret)`],
+  "aws:iam/user:User": (i) => [`user ${i.name}`],
+  "aws:iam/userPolicy:UserPolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
+  "aws:iam/accessKey:AccessKey": (i) => [`access key of user ${i.user}; its secret is a Pulumi secret, never printed`],
+  "pulumi:providers:gcp": (i) => [`GCP provider pinned to project ${i.project ?? "NONE (ambient gcloud config)"}`],
+  "gcp:bigquery/dataset:Dataset": (i) => [
+    `dataset ${i.datasetId} in ${i.location ?? "US (default)"}${i.deleteContentsOnDestroy ? " (destroy deletes its tables)" : ""}`,
+  ],
+  "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
 };
+
+/** Param names that would carry a credential if someone put one in the wrong place. */
+const SECRET_PARAM = /secret|password|token/i;
+
+/** A transfer: what it reads, where it writes, when, and where its credentials live. */
+function describeTransfer(i: Inputs): string[] {
+  const p: Inputs = i.params ?? {};
+  const leaked = Object.keys(p).filter((k) => SECRET_PARAM.test(k) || p[k] === "[secret]");
+  // An Input object that holds a secret is serialised as one secret, so the whole block may read "[secret]".
+  const sensitive = i.sensitiveParams;
+  const secretState =
+    sensitive === "[secret]" || sensitive?.secretAccessKey === "[secret]"
+      ? "secret access key only in sensitiveParams (Pulumi secret)"
+      : sensitive === undefined
+        ? "NO secret access key"
+        : "secret access key: NOT a Pulumi secret";
+  return [
+    `"${i.displayName}": ${i.dataSourceId}, schedule ${i.schedule ?? "default"} (UTC)`,
+    `data_path ${p.data_path}`,
+    `→ ${i.destinationDatasetId}.${p.destination_table_name_template} (${p.file_format}, ${p.write_disposition ?? "default write disposition"})`,
+    leaked.length ? `CREDENTIALS IN PARAMS: ${leaked.join(", ")}` : `access key id ${p.access_key_id} in params; ${secretState}`,
+    `on failure: e-mail ${onOff(i.emailPreferences?.enableFailureEmail)}, Pub/Sub ${i.notificationPubsubTopic ?? "none"}`,
+  ];
+}
 
 /** Bytes as GiB/MiB for humans. */
 export function formatBytes(n: unknown): string {

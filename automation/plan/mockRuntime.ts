@@ -7,6 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 /** Fake account the mocks answer with. */
 export const MOCK_ACCOUNT_ID = "123456789012";
 
+/** Access key id and secret the mocks give every `aws.iam.AccessKey`. */
+export const MOCK_ACCESS_KEY_ID = "AKIAMOCKOFFLINEPLAN0";
+export const MOCK_SECRET_ACCESS_KEY = "mock-secret-access-key-never-real";
+
 /** One resource the program would create. */
 export interface RecordedResource {
   readonly urn: string;
@@ -16,6 +20,10 @@ export interface RecordedResource {
   readonly parent?: string;
   readonly custom: boolean;
   readonly protect: boolean;
+  /** Physical id the mocks gave the resource (custom resources only). */
+  readonly id?: string;
+  /** URN of the provider that manages it (custom resources only; explicit or default provider). */
+  readonly provider?: string;
   /** Inputs as the provider would receive them, Outputs resolved, secrets replaced by "[secret]". */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are arbitrary JSON
   readonly inputs: Record<string, any>;
@@ -35,6 +43,8 @@ export interface MockRunOptions {
   /** Full config map (`"data-platform:environment": "stg"`). */
   readonly config: Record<string, string>;
   readonly secretKeys?: readonly string[];
+  /** Answers for provider functions that replace the defaults below, by token (tests vary a lookup this way). */
+  readonly calls?: Readonly<Record<string, (inputs: Record<string, any>) => Record<string, unknown>>>;
 }
 
 /** How the SDK marks a secret value when it serialises inputs (pulumi/sdk/nodejs/runtime/rpc.ts). */
@@ -64,8 +74,25 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     Object.assign(state, { bucket: physical, arn: `arn:aws:s3:::${physical}`, bucketRegionalDomainName: `${physical}.s3.${region}.amazonaws.com` });
   } else if (type === "aws:kms/key:Key") {
     Object.assign(state, { keyId: `mock-key-${name}`, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${name}` });
+  } else if (type === "aws:rds/cluster:Cluster") {
+    const id = inputs.clusterIdentifier ?? name;
+    Object.assign(state, { clusterIdentifier: id, arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:cluster:${id}`, endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com` });
+  } else if (type === "random:index/randomPassword:RandomPassword") {
+    state.result = `mock-password-${name}`;
   } else if (type === "aws:sns/topic:Topic") {
     state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physical}`;
+  } else if (type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
+    state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`;
+  } else if (type === "aws:lambda/function:Function") {
+    state.arn = `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${physical}`;
+    state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+  } else if (type === "aws:cloudwatch/eventRule:EventRule") {
+    state.arn = `arn:aws:events:${region}:${MOCK_ACCOUNT_ID}:rule/${physical}`;
+  } else if (type === "aws:scheduler/schedule:Schedule") {
+    state.arn = `arn:aws:scheduler:${region}:${MOCK_ACCOUNT_ID}:schedule/default/${physical}`;
+  } else if (type === "aws:iam/accessKey:AccessKey") {
+    // A recognisable fake pair; the secret must flow only into secret inputs, which the tests check.
+    Object.assign(state, { secret: MOCK_SECRET_ACCESS_KEY, status: "Active" });
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;
@@ -76,6 +103,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
   return state;
 }
 
+/** A provider reference is `<provider urn>::<provider id>`; URNs contain "::" themselves, so cut at the last one. */
+function providerUrn(reference: string | undefined): string | undefined {
+  if (!reference) return undefined;
+  const cut = reference.lastIndexOf("::");
+  return cut > 0 ? reference.slice(0, cut) : reference;
+}
+
 /** Answers for provider functions the programs call. */
 function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
   switch (token) {
@@ -83,8 +117,29 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
       return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+      const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+      const arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${host}`;
+      return { arn, id: arn, url: host, clientIdLists: ["sts.amazonaws.com"], thumbprintLists: [], tags: {} };
+    }
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region };
+    case "aws:rds/getCluster:getCluster": {
+      // An encrypted Aurora MySQL 3 cluster, as the QA clone program expects its source to be.
+      const id = String(inputs.clusterIdentifier);
+      return {
+        id,
+        clusterIdentifier: id,
+        arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:cluster:${id}`,
+        engine: "aurora-mysql",
+        engineVersion: "8.0.mysql_aurora.3.08.0",
+        port: 3306,
+        masterUsername: "admin",
+        storageEncrypted: true,
+        kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${id}`,
+        endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com`,
+      };
+    }
     default:
       return { ...inputs };
   }
@@ -98,18 +153,24 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
   const region = opts.config["aws:region"] ?? "us-east-1";
   const seen: { resource: pulumi.Resource; type: string; name: string; custom: boolean; parent?: pulumi.Resource }[] = [];
   // Resource names are unique per type within these programs, so type + name identifies a registration.
-  const inputsByKey = new Map<string, Record<string, unknown>>();
+  const registrations = new Map<string, { inputs: Record<string, unknown>; id: string; provider?: string }>();
 
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
         const state = computedState(args.type, args.name, args.inputs, region);
-        const id = args.type === "aws:s3/bucket:Bucket" ? (state.bucket as string) : `${args.name}-id`;
+        const id =
+          args.type === "aws:s3/bucket:Bucket"
+            ? (state.bucket as string)
+            : args.type === "aws:iam/accessKey:AccessKey"
+              ? MOCK_ACCESS_KEY_ID
+              : `${args.name}-id`;
+        registrations.set(`${args.type}::${args.name}`, { inputs: args.inputs, id, provider: providerUrn(args.provider) });
         return { id, state: { ...state, id } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        return mockCall(args.token, args.inputs, region);
+        const override = opts.calls?.[args.token];
+        return override ? override(args.inputs) : mockCall(args.token, args.inputs, region);
       },
     },
     opts.project,
@@ -135,8 +196,10 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
     // `__protect` is where the SDK keeps the resolved (inherited) protect flag; there is no public getter.
     const protect = Boolean((s.resource as unknown as { __protect?: boolean }).__protect);
     const secretInputs: string[] = [];
-    const inputs = redactSecrets(inputsByKey.get(`${s.type}::${s.name}`) ?? {}, "", secretInputs) as Record<string, unknown>;
-    resources.push({ urn, type: s.type, name: s.name, parent, custom: s.custom, protect, inputs, secretInputs });
+    const reg = registrations.get(`${s.type}::${s.name}`);
+    const inputs = redactSecrets(reg?.inputs ?? {}, "", secretInputs) as Record<string, unknown>;
+    const physical = s.custom && reg ? { id: reg.id, provider: reg.provider } : {};
+    resources.push({ urn, type: s.type, name: s.name, parent, custom: s.custom, protect, ...physical, inputs, secretInputs });
   }
   return { resources, result };
 }

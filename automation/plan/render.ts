@@ -1,4 +1,5 @@
 /** Turns a mocked run into the offline plan: text grouped by component, or one JSON document. */
+import type { Violation } from "../../policy/rules";
 import { describe } from "./describe";
 import { MOCK_ACCOUNT_ID, type RecordedResource } from "./mockRuntime";
 
@@ -11,6 +12,8 @@ export interface Plan {
   readonly summary: { resources: number; components: number; protected: number; byType: Record<string, number> };
   readonly resources: (RecordedResource & { details: string[] })[];
   readonly outputs: Record<string, unknown>;
+  /** Guardrail violations (policy/rules.ts, the same rules as the CrossGuard pack); mandatory ones fail the plan. */
+  readonly violations: Violation[];
 }
 
 export function buildPlan(args: {
@@ -19,6 +22,7 @@ export function buildPlan(args: {
   region: string;
   resources: readonly RecordedResource[];
   outputs: Record<string, unknown>;
+  violations: readonly Violation[];
 }): Plan {
   const byType: Record<string, number> = {};
   for (const r of args.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
@@ -35,13 +39,19 @@ export function buildPlan(args: {
     },
     resources: args.resources.map((r) => ({ ...r, details: describe(r) })),
     outputs: args.outputs,
+    violations: [...args.violations],
   };
 }
 
-/** Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`; components keep their `platform:` token's class. */
+/**
+ * Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`, `gcp:bigquery/dataset:Dataset` → `bigquery.Dataset`,
+ * `pulumi:providers:gcp` → `provider.gcp`; components keep their `platform:` token's class.
+ */
 function shortType(type: string): string {
-  const aws = /^aws:([^/]+)\/[^:]+:(.+)$/.exec(type);
-  if (aws) return `${aws[1]}.${aws[2]}`;
+  const cloud = /^(?:aws|gcp):([^/]+)\/[^:]+:(.+)$/.exec(type);
+  if (cloud) return `${cloud[1]}.${cloud[2]}`;
+  const provider = /^pulumi:providers:(.+)$/.exec(type);
+  if (provider) return `provider.${provider[1]}`;
   return type.split(":").pop() ?? type;
 }
 
@@ -73,6 +83,7 @@ export function renderPlan(plan: Plan): string {
     out.push("");
   }
 
+  out.push(...renderViolations(plan));
   const s = plan.summary;
   out.push(`${s.resources} resources in ${s.components} components would be created; ${s.protected} protected.`);
   const outputs = Object.entries(plan.outputs);
@@ -81,4 +92,18 @@ export function renderPlan(plan: Plan): string {
     for (const [k, v] of outputs) out.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
   return out.join("\n");
+}
+
+/** The guardrails section: one line per violation, under the resource's type and name. */
+function renderViolations(plan: Plan): string[] {
+  if (plan.violations.length === 0) return ["Guardrails: every policy passed.", ""];
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const out = [`Guardrails: ${plan.violations.length} violation${plan.violations.length === 1 ? "" : "s"}`];
+  for (const v of plan.violations) {
+    const r = byUrn.get(v.urn);
+    const where = r ? `${shortType(r.type)} "${r.name}"` : v.urn;
+    out.push(`  ✗ [${v.enforcementLevel}] ${v.policy}: ${where}: ${v.message}`);
+  }
+  out.push("");
+  return out;
 }

@@ -1,4 +1,5 @@
 /** EventBridge patterns the platform forwards to its alert topic. */
+import { EXPORT_EVENT_DETAIL_TYPES, EXPORT_EVENT_OUTCOMES } from "../../contracts/exportEvents";
 
 /** AWS Health services whose events page the team (the seed's "AWS Health → notification"). */
 export const HEALTH_SERVICES = ["RDS", "S3", "LAMBDA", "GLUE"] as const;
@@ -14,5 +15,23 @@ export function crawlerFailurePattern(crawlerNames: readonly string[]): Record<s
     source: ["aws.glue"],
     "detail-type": ["Glue Crawler State Change"],
     detail: { crawlerName: [...crawlerNames], state: ["Failed"] },
+  };
+}
+
+/**
+ * RDS events that end an export task (contracts/exportEvents), narrowed to this stack's exports. For snapshot
+ * exports RDS reports the snapshot as `SourceIdentifier` (automated snapshots are named `rds:<source>-<time>`);
+ * for direct cluster exports it is the cluster. `<env>-` (this stack's export ids) is matched as well, in case the
+ * task itself is named. The rule narrows; the handler decides, by looking the task up and checking its identifier
+ * with parseExportId, so a foreign event that slips through is ignored.
+ */
+export function exportEventsPattern(environment: string, sourceIdentifier: string): Record<string, unknown> {
+  return {
+    source: ["aws.rds"],
+    "detail-type": [...EXPORT_EVENT_DETAIL_TYPES],
+    detail: {
+      EventID: Object.keys(EXPORT_EVENT_OUTCOMES),
+      SourceIdentifier: [{ prefix: `rds:${sourceIdentifier}-` }, sourceIdentifier, { prefix: `${environment}-` }],
+    },
   };
 }

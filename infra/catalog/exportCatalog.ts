@@ -22,11 +22,15 @@ export interface ExportCatalogArgs {
 }
 
 /**
- * Glue database + crawler. The crawler is on demand (no schedule): the export pipeline decides when the catalog
- * moves to a new export, so that table names stay stable (see functions/export-events).
+ * Glue database + crawler. The analysts' database holds one stable table per source table, kept by the export
+ * pipeline (functions/export-events). The crawler is on demand (no schedule) and writes only into a separate
+ * `<database>_discovery` database: a crawler matches tables by S3 location, so pointed at the analysts' database it
+ * would add a suffixed duplicate for every new export.
  */
 export class ExportCatalog extends pulumi.ComponentResource {
   readonly database: aws.glue.CatalogDatabase;
+  /** Where the crawler writes: schema discovery, never queried as "the latest export". */
+  readonly discoveryDatabase: aws.glue.CatalogDatabase;
   readonly crawler: aws.glue.Crawler;
   readonly crawlerRole: ServiceRole;
   readonly databaseArn: pulumi.Output<string>;
@@ -42,6 +46,12 @@ export class ExportCatalog extends pulumi.ComponentResource {
       { parent: this },
     );
     this.databaseArn = this.database.arn;
+    const discoveryName = `${args.databaseName}_discovery`;
+    this.discoveryDatabase = new aws.glue.CatalogDatabase(
+      `${name}-discovery-database`,
+      { name: discoveryName, description: "Ad-hoc crawler output over all exports; not the stable tables" },
+      { parent: this },
+    );
 
     this.crawlerRole = new ServiceRole(
       `${name}-crawler-role`,
@@ -83,8 +93,8 @@ export class ExportCatalog extends pulumi.ComponentResource {
             ],
             Resource: [
               glueArn("catalog"),
-              glueArn(`database/${args.databaseName}`),
-              glueArn(`table/${args.databaseName}/*`),
+              glueArn(`database/${discoveryName}`),
+              glueArn(`table/${discoveryName}/*`),
             ],
           },
           {
@@ -123,8 +133,8 @@ export class ExportCatalog extends pulumi.ComponentResource {
       {
         name: args.crawlerName,
         role: this.crawlerRole.arn,
-        databaseName: this.database.name,
-        description: "On-demand schema discovery over the export prefix",
+        databaseName: this.discoveryDatabase.name,
+        description: "On-demand schema discovery over the export prefix, into the discovery database",
         securityConfiguration: security.name,
         s3Targets: [{ path: pulumi.interpolate`s3://${args.exportsBucketName}/${args.exportsPrefix}/` }],
         recrawlPolicy: { recrawlBehavior: "CRAWL_EVERYTHING" },
@@ -138,6 +148,6 @@ export class ExportCatalog extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ databaseName: this.database.name, crawlerName: this.crawler.name });
+    this.registerOutputs({ databaseName: this.database.name, discoveryDatabaseName: this.discoveryDatabase.name, crawlerName: this.crawler.name });
   }
 }

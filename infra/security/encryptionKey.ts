@@ -38,10 +38,19 @@ export interface EncryptionKeyArgs {
   readonly userRoleArns: readonly pulumi.Input<string>[];
   /** Roles that start AWS jobs (RDS exports) and so must create grants; only with `kms:GrantIsForAWSResource`. */
   readonly grantRoleArns?: readonly pulumi.Input<string>[];
+  /**
+   * Principals (users or roles) that may only decrypt, and only through S3 in this region (`kms:ViaService`): readers
+   * of export objects such as BigQuery's transfer user. Matched on `aws:PrincipalArn`, so they may be created after
+   * the key. Default none.
+   */
+  readonly s3DecryptPrincipalArns?: readonly pulumi.Input<string>[];
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
-  /** Let CloudWatch Logs encrypt log groups whose names start with this prefix. Default none. */
-  readonly logGroupPrefix?: pulumi.Input<string>;
+  /**
+   * Let CloudWatch Logs encrypt log groups whose names start with one of these prefixes (e.g. the Glue crawler's
+   * `/aws-glue/crawlers` and the platform's `/aws/lambda/data-platform-<env>-`). Default none.
+   */
+  readonly logGroupPrefixes?: readonly pulumi.Input<string>[];
   /** Days before a scheduled deletion completes. Default 30. */
   readonly deletionWindowInDays?: number;
 }
@@ -89,6 +98,19 @@ export class EncryptionKey extends pulumi.ComponentResource {
         },
       });
     }
+    if (args.s3DecryptPrincipalArns?.length) {
+      statements.push({
+        Sid: "S3ReadersDecryptThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": [...args.s3DecryptPrincipalArns] },
+          StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com` },
+        },
+      });
+    }
     if (args.publisherServices?.length) {
       statements.push({
         Sid: "ServicesPublishToEncryptedTopics",
@@ -99,18 +121,17 @@ export class EncryptionKey extends pulumi.ComponentResource {
         Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
       });
     }
-    if (args.logGroupPrefix !== undefined) {
+    if (args.logGroupPrefixes?.length) {
+      const logGroupArn = (prefix: pulumi.Input<string>) =>
+        pulumi.interpolate`arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${prefix}*`;
       statements.push({
         Sid: "CloudWatchLogsEncryptsPlatformLogGroups",
         Effect: "Allow",
         Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` },
         Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
         Resource: "*",
-        Condition: {
-          ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${args.logGroupPrefix}*`,
-          },
-        },
+        // Only for the named log groups: CloudWatch Logs passes the group's ARN as encryption context.
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": args.logGroupPrefixes.map(logGroupArn) } },
       });
     }
     this.key = new aws.kms.Key(

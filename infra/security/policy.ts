@@ -21,14 +21,17 @@ export function policyDocument(statements: readonly PolicyStatement[]): pulumi.O
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** A trust policy that lets one AWS service assume the role, only on behalf of this account (confused deputy). */
-export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
+/**
+ * A trust policy that lets one AWS service assume the role, only on behalf of this account (confused deputy) when
+ * `accountId` is given.
+ */
+export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string> | undefined): pulumi.Output<string> {
   return policyDocument([
     {
       Effect: "Allow",
       Principal: { Service: service },
       Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      ...(accountId === undefined ? {} : { Condition: { StringEquals: { "aws:SourceAccount": accountId } } }),
     },
   ]);
 }
@@ -43,4 +46,28 @@ export function denyInsecureTransport(bucketArn: pulumi.Input<string>): PolicySt
     Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
+}
+
+/**
+ * A trust policy for an OIDC identity provider (web identity federation, e.g. GitHub Actions): the token must be
+ * issued for `audience` and its `sub` must equal one of `subjects` exactly (no wildcards, so a fork, another
+ * branch or another environment never matches).
+ */
+export function webIdentityTrustPolicy(args: {
+  readonly providerArn: pulumi.Input<string>;
+  /** Issuer host without scheme, e.g. `token.actions.githubusercontent.com`; the prefix of the condition keys. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly subjects: readonly string[];
+}): pulumi.Output<string> {
+  return policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Federated: args.providerArn },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringEquals: { [`${args.issuer}:aud`]: args.audience, [`${args.issuer}:sub`]: [...args.subjects] },
+      },
+    },
+  ]);
 }

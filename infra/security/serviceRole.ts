@@ -10,6 +10,12 @@ export interface ServiceRoleArgs {
   readonly service: string;
   /** Account the service acts for; the trust policy pins `aws:SourceAccount` to it. */
   readonly accountId: pulumi.Input<string>;
+  /**
+   * Pin `aws:SourceAccount` in the trust policy (confused-deputy protection). Default true. Turn it off only for a
+   * service that does not document setting the key when it assumes the role (a positive condition on a missing key
+   * denies, so the service could never assume it), and say why at the call site.
+   */
+  readonly sourceAccountCondition?: boolean;
   /** What the role may do. Each statement names its resources. */
   readonly statements: readonly PolicyStatement[];
   /** Managed policies to attach, e.g. the Lambda VPC execution policy. Default none. */
@@ -35,7 +41,7 @@ export class ServiceRole extends pulumi.ComponentResource {
       {
         name: args.roleName,
         description: args.description,
-        assumeRolePolicy: serviceTrustPolicy(args.service, args.accountId),
+        assumeRolePolicy: serviceTrustPolicy(args.service, (args.sourceAccountCondition ?? true) ? args.accountId : undefined),
         maxSessionDuration: 3600,
       },
       { parent: this },

@@ -29,8 +29,62 @@ describe("npm run plan (child process)", function () {
       expect(stdout).to.contain("DenyInsecureTransport: Deny anyone s3:*");
       expect(stdout).to.contain(`role data-platform-${stack}-rds-export`);
       expect(stdout).to.match(/resources in \d+ components would be created/);
+      expect(stdout).to.contain(`default tags: project=data-platform, environment=${stack}, managed-by=pulumi`);
+      expect(stdout).to.contain("Guardrails: every policy passed.");
+    });
+
+    it(`shows the ${stack} export functions, schedule, event rule and alarms`, () => {
+      const { code, stdout } = cli(["plan", stack]);
+      expect(code).to.equal(0);
+      expect(stdout).to.contain(`function data-platform-${stack}-export-snapshot: nodejs22.x on arm64`);
+      expect(stdout).to.contain("reserved concurrency 1");
+      expect(stdout).to.match(/env vars: ALERT_TOPIC_ARN, ENVIRONMENT, EXPORT_BUCKET/);
+      expect(stdout).to.match(/code sha256 [A-Za-z0-9+/]{43}=/);
+      expect(stdout).to.contain(`schedule data-platform-${stack}-daily-export: cron(0 0 * * ? *) in Asia/Tokyo`);
+      expect(stdout).to.contain('"EventID":["RDS-EVENT-0159"');
+      expect(stdout).to.contain(`alarm data-platform-${stack}-no-export-completed: Sum of DataPlatform/Exports/ExportCompleted (Environment=${stack}) < 1`);
+      expect(stdout).to.contain("missing data breaching");
+      expect(stdout).to.contain(`on failure → arn:aws:sns:ap-northeast-1:123456789012:data-platform-${stack}-alerts`);
+      expect(stdout).to.match(/log group \/aws\/lambda\/data-platform-\w+-export-events, retention \d+ days, encrypted with arn:aws:kms:/);
     });
   }
+
+  describe("with a planted guardrail violation (--program test/fixtures/plantedViolation.ts)", () => {
+    const planted = ["--program", path.join(REPO_ROOT, "test/fixtures/plantedViolation.ts")];
+
+    it("prints the plan with the violations, then exits 1", () => {
+      const { code, stdout, stderr } = cli(["plan", "stg", ...planted]);
+      expect(code, stderr).to.equal(1);
+      expect(stdout).to.contain('Offline plan for data-platform stack "stg"');
+      expect(stdout).to.contain("Guardrails: 2 violations");
+      expect(stdout).to.contain('✗ [mandatory] kms-key-rotation: kms.Key "planted": key rotation is off');
+      expect(stdout).to.contain('✗ [mandatory] required-tags: kms.Key "planted": missing tags: project, environment, managed-by');
+      expect(stderr.trim()).to.equal('error: 2 mandatory guardrail violations (listed under "Guardrails" in the plan)');
+    });
+
+    it("still prints one JSON document with --json, violations included, and exits 1", () => {
+      const { code, stdout } = cli(["plan", "stg", "--json", ...planted]);
+      expect(code).to.equal(1);
+      const violations = JSON.parse(stdout).violations as { policy: string; enforcementLevel: string }[];
+      expect(violations.map((v) => v.policy)).to.have.members(["kms-key-rotation", "required-tags"]);
+      expect(violations.every((v) => v.enforcementLevel === "mandatory")).to.equal(true);
+    });
+
+    it("exits 2 for a program module without a default export", () => {
+      const { code, stderr } = cli(["plan", "stg", "--program", path.join(REPO_ROOT, "contracts/naming.ts")]);
+      expect(code).to.equal(2);
+      expect(stderr).to.match(/has no default export that is a Pulumi program/);
+    });
+  });
+
+  it("shows the BigQuery transfers of stg with their data path and where the secret lives, and none in prod", () => {
+    const stg = cli(["plan", "stg"]).stdout;
+    expect(stg).to.match(/▸ BigQueryTransfers "bigquery"\n {2}\+ provider\.gcp "bigquery-provider"\n {6}GCP provider pinned to project shop-analytics-stg/);
+    expect(stg).to.contain('data_path s3://data-platform-stg-exports-123456789012-ap-northeast-1/exports/stg-{run_time+9h|"%Y%m%d"}*/shop/shop.users/*/*.parquet');
+    expect(stg).to.contain("secret access key only in sensitiveParams (Pulumi secret)");
+    expect(stg).to.not.contain("CREDENTIALS IN PARAMS");
+    expect(cli(["plan", "prod"]).stdout).to.not.match(/gcp|BigQuery/);
+  });
 
   it("marks protected resources in prod", () => {
     const { stdout } = cli(["plan", "prod"]);
@@ -46,6 +100,7 @@ describe("npm run plan (child process)", function () {
     expect(plan.summary.resources).to.be.greaterThan(20);
     expect(plan.resources.find((r: { type: string }) => r.type === "aws:kms/key:Key").inputs.enableKeyRotation).to.equal(true);
     expect(plan.outputs.glueDatabase).to.equal("data_platform_stg");
+    expect(plan.violations).to.deep.equal([]);
   });
 
   describe("with a bad stack", () => {

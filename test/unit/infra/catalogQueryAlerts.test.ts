@@ -8,8 +8,21 @@ describe("ExportCatalog", () => {
     ({ resources } = await runPlatform("stg"));
   });
 
-  it("creates one Glue database named after the environment", () => {
-    expect(ofType(resources, "aws:glue/catalogDatabase:CatalogDatabase").map((r) => r.inputs.name)).to.deep.equal(["data_platform_stg"]);
+  it("creates the analysts' Glue database named after the environment, and a separate discovery database", () => {
+    expect(ofType(resources, "aws:glue/catalogDatabase:CatalogDatabase").map((r) => r.inputs.name)).to.deep.equal([
+      "data_platform_stg",
+      "data_platform_stg_discovery",
+    ]);
+  });
+
+  it("lets the crawler write only into the discovery database, never next to the stable tables", () => {
+    const policy = statements(find(resources, "aws:iam/rolePolicy:RolePolicy", "catalog-crawler-role-policy").inputs.policy);
+    const glue = policy.find((s) => s.Sid === "WriteOwnDatabase");
+    expect(glue?.Resource).to.deep.equal([
+      "arn:aws:glue:ap-northeast-1:123456789012:catalog",
+      "arn:aws:glue:ap-northeast-1:123456789012:database/data_platform_stg_discovery",
+      "arn:aws:glue:ap-northeast-1:123456789012:table/data_platform_stg_discovery/*",
+    ]);
   });
 
   it("points an on-demand crawler at the export prefix with the crawler role", () => {
@@ -17,7 +30,7 @@ describe("ExportCatalog", () => {
     expect(crawler.s3Targets).to.deep.equal([{ path: "s3://data-platform-stg-exports-123456789012-ap-northeast-1/exports/" }]);
     expect(crawler.schedule).to.equal(undefined);
     expect(crawler.role).to.equal("arn:aws:iam::123456789012:role/data-platform-stg-glue-crawler");
-    expect(crawler.databaseName).to.equal("data_platform_stg");
+    expect(crawler.databaseName).to.equal("data_platform_stg_discovery");
   });
 
   it("encrypts the crawler's logs with the CMK through a security configuration", () => {
@@ -91,6 +104,8 @@ describe("AlertTopic", () => {
     });
     expect(pattern("alerts-crawler-failed").detail).to.deep.equal({ crawlerName: ["data-platform-prod-export-crawler"], state: ["Failed"] });
     const topicArn = "arn:aws:sns:ap-northeast-1:123456789012:data-platform-prod-alerts";
-    for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) expect(t.inputs.arn).to.equal(topicArn);
+    const alertTargets = ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.name.startsWith("alerts-"));
+    expect(alertTargets).to.have.length(2);
+    for (const t of alertTargets) expect(t.inputs.arn).to.equal(topicArn);
   });
 });

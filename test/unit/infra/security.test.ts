@@ -25,12 +25,37 @@ describe("EncryptionKey", () => {
     expect(admin?.Action).to.include.members(["kms:ScheduleKeyDeletion", "kms:Put*"]);
   });
 
-  it("lets only the platform's roles use the key", () => {
+  it("lets only the platform's roles use the key, and the BigQuery transfer user only decrypt through S3", () => {
+    const decryptOnly = sid("S3ReadersDecryptThroughS3");
+    expect(decryptOnly?.Action).to.equal("kms:Decrypt");
+    expect(decryptOnly?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::123456789012:user/data-platform-stg-bigquery-transfer",
+    ]);
+    expect(decryptOnly?.Condition.StringEquals["kms:ViaService"]).to.equal("s3.ap-northeast-1.amazonaws.com");
     const use = sid("PlatformRolesUseKey");
     expect(use?.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey*"]);
-    expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([ROLE("rds-export"), ROLE("glue-crawler")]);
+    expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([
+      ROLE("rds-export"),
+      ROLE("glue-crawler"),
+      ROLE("export-snapshot"),
+      ROLE("export-events"),
+      ROLE("qa-reaper"),
+    ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
+  });
+
+  it("lets only the export function create grants, and only for AWS resources", () => {
+    expect(sid("GrantsOnlyForAwsResources")?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([ROLE("export-snapshot")]);
+  });
+
+  it("lets CloudWatch Logs use the key only for the crawler's and the platform functions' log groups", () => {
+    const logs = sid("CloudWatchLogsEncryptsPlatformLogGroups");
+    expect(logs?.Principal).to.deep.equal({ Service: "logs.ap-northeast-1.amazonaws.com" });
+    expect(logs?.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.deep.equal([
+      "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws-glue/crawlers*",
+      "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/data-platform-stg-*",
+    ]);
   });
 
   it("allows CreateGrant only for AWS resources", () => {
@@ -83,19 +108,40 @@ describe("IAM roles", () => {
     expect(s3.flatMap((s) => [].concat(s.Action))).to.have.members(["s3:ListBucket", "s3:GetObject"]);
   });
 
-  it("has no Action wildcard and uses Resource \"*\" only for glue:GetSecurityConfiguration", () => {
-    for (const rp of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
+  it("has no Action wildcard and uses Resource \"*\" only where AWS has no resource type for the action, in role and user policies", () => {
+    const policies = [...ofType(resources, "aws:iam/rolePolicy:RolePolicy"), ...ofType(resources, "aws:iam/userPolicy:UserPolicy")];
+    expect(policies.map((p) => p.type), "stg has the BigQuery transfer user").to.include("aws:iam/userPolicy:UserPolicy");
+    // Each entry is documented at the statement: the Service Authorization Reference lists no resource type.
+    const needsStar = new Set(["glue:GetSecurityConfiguration", "rds:StartExportTask", "rds:DescribeExportTasks"]);
+    const starred: string[] = [];
+    for (const rp of policies) {
       for (const s of statements(rp.inputs.policy)) {
         expect([].concat(s.Action)).to.not.include("*");
-        if (s.Resource === "*") expect(s.Action, `${rp.name} ${s.Sid}`).to.equal("glue:GetSecurityConfiguration");
+        // Deny statements on "*" only narrow (the preview role denies secret values everywhere).
+        if (s.Effect === "Allow" && (s.Resource === "*" || [].concat(s.Resource).includes("*" as never))) {
+          for (const a of [].concat(s.Action) as string[]) {
+            expect(needsStar.has(a), `${rp.name} ${s.Sid} ${a}`).to.equal(true);
+            starred.push(a);
+          }
+        }
       }
     }
+    expect([...new Set(starred)]).to.have.members([...needsStar]);
   });
 
   it("names every role data-platform-<env>-<role>", () => {
     expect(ofType(resources, "aws:iam/role:Role").map((r) => r.inputs.name)).to.have.members([
       "data-platform-stg-rds-export",
       "data-platform-stg-glue-crawler",
+      "data-platform-stg-export-snapshot",
+      "data-platform-stg-export-events",
+      "data-platform-stg-export-scheduler",
+      // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
+      "data-platform-stg-qa-reaper",
+      "data-platform-stg-qa-reaper-scheduler",
+      // From the `github` block of Pulumi.stg.yaml (issue #8).
+      "data-platform-stg-github-preview",
+      "data-platform-stg-github-deploy",
     ]);
   });
 });

@@ -16,6 +16,16 @@ describe("platform program", () => {
     expectAllParented(prod.resources);
   });
 
+  it("manages every AWS resource through one explicit provider whose default tags are the standard tags", () => {
+    for (const [run, env] of [[stg, "stg"], [prod, "prod"]] as const) {
+      const providers = run.resources.filter((r) => r.type === "pulumi:providers:aws");
+      expect(providers.map((p) => p.name)).to.deep.equal(["aws"]);
+      expect(JSON.parse(providers[0].inputs.defaultTags)).to.deep.equal({ tags: { project: "data-platform", environment: env, "managed-by": "pulumi" } });
+      const elsewhere = run.resources.filter((r) => r.custom && r.type.startsWith("aws:") && r.provider !== providers[0].urn);
+      expect(elsewhere.map((r) => `${r.type} ${r.name}`)).to.deep.equal([]);
+    }
+  });
+
   it("uses platform:<domain>:<Class> type tokens for its components", () => {
     for (const r of stg.resources.filter((x) => !x.custom)) expect(r.type).to.match(/^platform:[a-z]+:[A-Z][A-Za-z]+$/);
   });
@@ -59,6 +69,16 @@ describe("platform program", () => {
       alertTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts",
     });
     expect(outputs.kmsKeyArn).to.match(/^arn:aws:kms:/);
+  });
+
+  it("loads into BigQuery in stg only: stg's file has a bigquery block, prod's has none", async () => {
+    const { resolveOutputs } = await import("../../../automation/plan/mockRuntime");
+    expect(await resolveOutputs(stg.result)).to.include({
+      bigQueryDataset: "shop-analytics-stg:shop_stg",
+      bigQueryTransfers: 4,
+      bigQueryTransferUser: "data-platform-stg-bigquery-transfer",
+    });
+    expect(prod.resources.filter((r) => r.type.includes("gcp"))).to.deep.equal([]);
   });
 
   it("throws the config error before registering any resource", async () => {

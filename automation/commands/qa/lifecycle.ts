@@ -1,0 +1,69 @@
+/** `qa extend` and `qa destroy`: move a clone's expiry, or throw it away. */
+import { QA_TAGS, formatDuration, parseInstant, qaStackName } from "../../../contracts/qaStack";
+import { CLONE_EXPIRES_KEY } from "../../../stacks/qaClone";
+import { UsageError } from "../../errors";
+import { Progress } from "../../qa/progress";
+import type { QaSettings } from "../../qa/settings";
+import { type QaWorkspace, StackNotFoundError } from "../../qa/workspace";
+import { type QaDeps, requireCloneName, requireTtl } from "./common";
+
+/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
+async function selectClone(workspace: QaWorkspace, name: string): Promise<string> {
+  const stack = qaStackName(requireCloneName(name));
+  try {
+    await workspace.selectStack(stack);
+  } catch (err) {
+    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
+    throw err;
+  }
+  return stack;
+}
+
+/** What `qa extend` prints. */
+export interface ExtendedClone {
+  readonly name: string;
+  readonly previousExpiresAt: string | null;
+  readonly expiresAt: string;
+  /** The latest expiry `extend` can ever set: creation + maxTtl. */
+  readonly maxExpiresAt: string;
+}
+
+/**
+ * Sets the expiry to now + ttl, never later than creation + maxTtl. Runs `up`, so the AWS tags the safety-net
+ * reaper reads move too, then updates the stack tag.
+ * @throws UsageError for a bad name or TTL, an unknown clone, or a TTL past the maximum
+ */
+export async function extendClone(settings: QaSettings, options: { readonly name: string; readonly ttl: string }, deps: QaDeps): Promise<ExtendedClone> {
+  const ttl = requireTtl(options.ttl, settings.qa.maxTtl);
+  const stack = await selectClone(deps.workspace, options.name);
+  const tags = await deps.workspace.getTags(stack);
+  const createdAt = parseInstant(tags[QA_TAGS.createdAt]);
+  if (!createdAt) throw new Error(`stack ${stack} has no ${QA_TAGS.createdAt} tag; it was not made by "qa create"`);
+  const now = deps.clock();
+  const expiresAt = new Date(now.getTime() + ttl);
+  const maxExpiresAt = new Date(createdAt.getTime() + settings.qa.maxTtl);
+  if (expiresAt > maxExpiresAt) {
+    throw new UsageError(
+      `--ttl ${options.ttl} would keep ${options.name} until ${expiresAt.toISOString()}, past its maximum of ${formatDuration(settings.qa.maxTtl)} after creation (${maxExpiresAt.toISOString()})`,
+    );
+  }
+  const progress = new Progress(deps.stderr, deps.clock, stack);
+  progress.phase("updating expiry tags");
+  await deps.workspace.setConfig(stack, { [CLONE_EXPIRES_KEY]: expiresAt.toISOString() });
+  await deps.workspace.up(stack, { onOutput: (text) => progress.output(text) });
+  await deps.workspace.setTags(stack, { [QA_TAGS.expiresAt]: expiresAt.toISOString() });
+  progress.done(`${options.name} now expires at ${expiresAt.toISOString()}`);
+  return { name: options.name, previousExpiresAt: parseInstant(tags[QA_TAGS.expiresAt])?.toISOString() ?? null, expiresAt: expiresAt.toISOString(), maxExpiresAt: maxExpiresAt.toISOString() };
+}
+
+/** Destroys a clone's resources, then removes its stack. @throws UsageError for an unknown clone */
+export async function destroyClone(options: { readonly name: string }, deps: QaDeps): Promise<{ readonly name: string; readonly destroyed: true }> {
+  const stack = await selectClone(deps.workspace, options.name);
+  const progress = new Progress(deps.stderr, deps.clock, stack);
+  progress.phase("destroying");
+  await deps.workspace.destroy(stack, { onOutput: (text) => progress.output(text) });
+  progress.phase("removing stack");
+  await deps.workspace.removeStack(stack);
+  progress.done(`${options.name} destroyed`);
+  return { name: options.name, destroyed: true };
+}

@@ -1,0 +1,72 @@
+/**
+ * Wiring of the qa commands to the real world, used by automation/cli.ts only: settings from Pulumi.<stack>.yaml,
+ * the Automation API workspace, the masking engine's CLI, stdout/stderr. The commands themselves never see these.
+ */
+import { randomBytes } from "node:crypto";
+import { userInfo } from "node:os";
+import path from "node:path";
+import { qaProjectName } from "../../../contracts/qaStack";
+import { CliMaskingRunner } from "../../qa/masking";
+import type { QaSettings } from "../../qa/settings";
+import type { QaDeps } from "./common";
+import type { CreatedClone } from "./create";
+import type { ReapResult } from "./reap";
+
+/** Repository root: the inline program, the masking engine and the stack files live here. */
+export const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+/** Platform stack whose qa block applies when --stack is not given: $DATA_PLATFORM_STACK, else stg. */
+export function defaultStack(): string {
+  return process.env.DATA_PLATFORM_STACK || "stg";
+}
+
+/** Owner tag when --owner is not given: $QA_OWNER, else the login name. */
+export function defaultOwner(): string {
+  if (process.env.QA_OWNER) return process.env.QA_OWNER;
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The real dependencies. The Automation API is loaded only here, after every argument has been validated. */
+export async function realDeps(settings: QaSettings, stderr: (text: string) => void): Promise<QaDeps> {
+  const { createPulumiWorkspace } = await import("../../qa/pulumiWorkspace");
+  const workspace = await createPulumiWorkspace({
+    projectName: qaProjectName(settings.environment),
+    program: async () => (await import("../../../stacks/qaClone")).default(),
+    secretsProvider: settings.qa.secretsProvider,
+    forwardInterrupt: !process.stdin.isTTY,
+  });
+  let salt = process.env.MASKING_SALT;
+  if (!salt) {
+    // Random per clone: masked values then differ between clones, which is safe; set MASKING_SALT to make them stable.
+    salt = randomBytes(32).toString("hex");
+  }
+  const masker = new CliMaskingRunner({ repoRoot: REPO_ROOT, rulesPath: settings.qa.maskingRules, salt, connect: settings.qa.connect, region: settings.region });
+  return { workspace, masker, clock: () => new Date(), stderr };
+}
+
+/** Human-readable `qa create` result (the password only when it was asked for). */
+export function renderCreated(c: CreatedClone, environment: string): string {
+  const secretHint = `hidden; pass --show-secrets, or: pulumi stack output password --show-secrets --stack organization/${qaProjectName(environment)}/${c.stack}`;
+  return [
+    `clone ${c.name} is ready: masked and verified`,
+    `  endpoint  ${c.endpoint}:${c.port}`,
+    `  user      ${c.user}`,
+    `  password  ${c.password ?? secretHint}`,
+    `  expires   ${c.expiresAt}  (qa extend ${c.name} --ttl 8h; qa destroy ${c.name})`,
+    `connect (${c.connect.via}):`,
+    ...c.connect.commands.map((l) => `  ${l}`),
+  ].join("\n");
+}
+
+/** Human-readable `qa reap` result. */
+export function renderReap(r: ReapResult): string {
+  const verb = r.dryRun ? "would reap" : "reaped";
+  const lines = [`${verb}: ${r.reaped.join(", ") || "none"}`, `kept: ${r.kept.join(", ") || "none"}`];
+  if (r.unreadable.length) lines.push(`no readable expiry (left alone): ${r.unreadable.join(", ")}`);
+  for (const f of r.failed) lines.push(`FAILED ${f.name}: ${f.error}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,154 @@
+/**
+ * The real QaWorkspace: a thin adapter over the Automation API's LocalWorkspace. It needs the `pulumi` CLI on PATH
+ * and a backend the user is logged into (`pulumi login s3://…`, `pulumi login file://…`, or Pulumi Cloud), so the
+ * tests never run it: they exercise the commands through an in-memory QaWorkspace instead. Keep it free of logic.
+ */
+import {
+  ConcurrentUpdateError,
+  LocalWorkspace,
+  type OutputMap,
+  type PulumiFn,
+  Stack,
+  StackAlreadyExistsError,
+  StackNotFoundError as PulumiStackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import {
+  OperationCancelledError,
+  type OperationOptions,
+  type OutputValues,
+  type QaStackInfo,
+  type QaWorkspace,
+  StackBusyError,
+  StackExistsError,
+  StackNotFoundError,
+} from "./workspace";
+
+/** How to reach the backend and which program the clone stacks run. */
+export interface PulumiWorkspaceOptions {
+  /** Pulumi project of the clone stacks (contracts/qaStack.ts qaProjectName). */
+  readonly projectName: string;
+  /** The inline program (stacks/qaClone.ts). */
+  readonly program: PulumiFn;
+  /** `awskms://…`, `passphrase`, …; default: the backend's default provider. */
+  readonly secretsProvider?: string;
+  /**
+   * Pass an abort on to the `pulumi` process as SIGINT. Off in an interactive terminal: Ctrl-C there already reaches
+   * the `pulumi` child (same process group), and a second SIGINT makes it terminate at once instead of cancelling
+   * gracefully, which would lose track of resources being created.
+   */
+  readonly forwardInterrupt: boolean;
+}
+
+/** Opens the project's LocalWorkspace (no stack is touched yet). */
+export async function createPulumiWorkspace(options: PulumiWorkspaceOptions): Promise<QaWorkspace> {
+  try {
+    const ws = await LocalWorkspace.create({
+      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora (data-platform issue #5)" },
+      program: options.program,
+      secretsProvider: options.secretsProvider,
+    });
+    return new PulumiWorkspace(ws, options.forwardInterrupt);
+  } catch (err) {
+    if (/ENOENT/.test(String(err instanceof Error ? err.message : err))) {
+      throw new Error("the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), then `pulumi login`", { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Automation API errors as the seam's error classes. */
+function translate(err: unknown): unknown {
+  if (err instanceof StackAlreadyExistsError) return new StackExistsError(err.message, { cause: err });
+  if (err instanceof PulumiStackNotFoundError) return new StackNotFoundError(err.message, { cause: err });
+  if (err instanceof ConcurrentUpdateError) return new StackBusyError(err.message, { cause: err });
+  return err;
+}
+
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+function outputValues(map: OutputMap, reveal: boolean): OutputValues {
+  return Object.fromEntries(Object.entries(map).map(([k, o]) => [k, { value: o.secret && !reveal ? undefined : o.value, secret: o.secret }]));
+}
+
+class PulumiWorkspace implements QaWorkspace {
+  constructor(
+    private readonly ws: LocalWorkspace,
+    private readonly forwardInterrupt: boolean,
+  ) {}
+
+  createStack(stack: string): Promise<void> {
+    return translated(async () => void (await Stack.create(stack, this.ws)));
+  }
+
+  selectStack(stack: string): Promise<void> {
+    return translated(async () => void (await Stack.select(stack, this.ws)));
+  }
+
+  setConfig(stack: string, values: Readonly<Record<string, string>>): Promise<void> {
+    const config = Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value, secret: false }]));
+    return translated(() => this.ws.setAllConfig(stack, config));
+  }
+
+  async up(stack: string, options: OperationOptions = {}): Promise<OutputValues> {
+    try {
+      const s = await Stack.select(stack, this.ws);
+      const result = await s.up({
+        onOutput: options.onOutput,
+        onEvent: (e) => {
+          if (e.resourcePreEvent && !e.resourcePreEvent.planning) options.onResource?.({ type: e.resourcePreEvent.metadata.type, op: e.resourcePreEvent.metadata.op });
+        },
+        signal: this.forwardInterrupt ? options.signal : undefined,
+      });
+      return outputValues(result.outputs, true);
+    } catch (err) {
+      if (options.signal?.aborted) throw new OperationCancelledError("the update was cancelled", { cause: err });
+      throw translate(err);
+    }
+  }
+
+  destroy(stack: string, options: OperationOptions = {}): Promise<void> {
+    return translated(async () => {
+      const s = await Stack.select(stack, this.ws);
+      await s.destroy({ onOutput: options.onOutput, signal: this.forwardInterrupt ? options.signal : undefined });
+    });
+  }
+
+  removeStack(stack: string): Promise<void> {
+    return translated(() => this.ws.removeStack(stack));
+  }
+
+  listStacks(): Promise<QaStackInfo[]> {
+    return translated(async () => {
+      const summaries = await this.ws.listStacks();
+      return Promise.all(
+        summaries.map(async (s) => ({
+          name: s.name,
+          updateInProgress: s.updateInProgress ?? false,
+          lastUpdate: s.lastUpdate,
+          tags: await this.ws.listTags(s.name),
+          outputs: outputValues(await this.ws.stackOutputs(s.name), false),
+        })),
+      );
+    });
+  }
+
+  outputs(stack: string): Promise<OutputValues> {
+    return translated(async () => outputValues(await this.ws.stackOutputs(stack), true));
+  }
+
+  getTags(stack: string): Promise<Record<string, string>> {
+    return translated(() => this.ws.listTags(stack));
+  }
+
+  setTags(stack: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    return translated(async () => {
+      for (const [key, value] of Object.entries(tags)) await this.ws.setTag(stack, key, value);
+    });
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The AWS-side safety net for QA clones: deletes clusters tagged `purpose=qa` whose `expires-at` passed more than a
+ * grace period ago. It covers a lost Pulumi state backend or a `qa reap` that never ran. It never touches a cluster
+ * that does not carry the full set of QA clone tags and the identifier `qa create` gives it.
+ */
+import {
+  type DBCluster,
+  DBInstanceNotFoundFault,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  type RDSClient,
+  paginateDescribeDBClusters,
+  waitUntilDBInstanceDeleted,
+} from "@aws-sdk/client-rds";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { QA_PURPOSE, QA_TAGS, parseInstant, parseQaStackName, qaClusterIdentifier } from "../../contracts/qaStack";
+
+/** The structured logger's methods this uses (message plus fields; never row values or secrets). */
+export interface ReaperLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ReaperDeps {
+  readonly rds: RDSClient;
+  readonly sns: SNSClient;
+  readonly topicArn: string;
+  /** Only clones of this environment (`environment` tag) are considered. */
+  readonly environment: string;
+  /** How long past `expires-at` a clone is left for `qa reap` before this deletes it, ms. */
+  readonly gracePeriodMs: number;
+  /** How long to wait for the instances to go before deleting the cluster; the next run finishes otherwise. */
+  readonly instanceWait: { readonly minDelaySeconds: number; readonly maxWaitSeconds: number };
+  readonly now: () => Date;
+  readonly logger: ReaperLogger;
+}
+
+/** What to do with one cluster. */
+export type Verdict = { readonly delete: true; readonly expiresAt: Date } | { readonly delete: false; readonly reason: string };
+
+function tagsOf(cluster: DBCluster): Record<string, string> {
+  return Object.fromEntries((cluster.TagList ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ""]));
+}
+
+/** Decides about one cluster. Pure: every guard that keeps the reaper off clusters it does not own lives here. */
+export function judge(cluster: DBCluster, now: Date, gracePeriodMs: number, environment: string): Verdict {
+  const tags = tagsOf(cluster);
+  if (tags[QA_TAGS.purpose] !== QA_PURPOSE) return { delete: false, reason: "not tagged purpose=qa" };
+  const cloneName = parseQaStackName(tags[QA_TAGS.stack] ?? "");
+  if (cloneName === undefined) return { delete: false, reason: "no qa-<name> stack tag" };
+  if (tags[QA_TAGS.environment] !== environment) return { delete: false, reason: "another environment's clone" };
+  if (cluster.DBClusterIdentifier !== qaClusterIdentifier(environment, cloneName)) {
+    return { delete: false, reason: "identifier does not match its stack tag" };
+  }
+  const expiresAt = parseInstant(tags[QA_TAGS.expiresAt]);
+  if (!expiresAt) return { delete: false, reason: "no valid expires-at tag" };
+  if (now.getTime() < expiresAt.getTime() + gracePeriodMs) return { delete: false, reason: "not past expiry plus grace period" };
+  if (cluster.DeletionProtection) return { delete: false, reason: "deletion protection is on" };
+  if (cluster.Status === "deleting") return { delete: false, reason: "already being deleted" };
+  return { delete: true, expiresAt };
+}
+
+/** One deleted (or partly deleted) clone. */
+export interface Deletion {
+  readonly cluster: string;
+  readonly stack: string;
+  readonly owner: string;
+  readonly expiresAt: string;
+  readonly instancesDeleted: string[];
+  /** False when the instances were still going when the wait ended: the next run deletes the cluster. */
+  readonly clusterDeleted: boolean;
+}
+
+/** What one run did. */
+export interface ReaperReport {
+  examined: number;
+  readonly deletions: Deletion[];
+  readonly failures: Array<{ readonly cluster: string; readonly error: string }>;
+}
+
+async function deleteInstance(rds: RDSClient, id: string): Promise<boolean> {
+  try {
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id }));
+    return true;
+  } catch (err) {
+    if (err instanceof DBInstanceNotFoundFault) return false; // already gone
+    throw err;
+  }
+}
+
+/** Instances first (RDS refuses to delete a cluster that still has any), then the cluster, without a snapshot. */
+async function deleteClone(deps: ReaperDeps, cluster: DBCluster, expiresAt: Date): Promise<Deletion> {
+  const id = cluster.DBClusterIdentifier as string;
+  const tags = tagsOf(cluster);
+  const members = (cluster.DBClusterMembers ?? []).map((m) => m.DBInstanceIdentifier).filter((m): m is string => m !== undefined);
+  const instancesDeleted: string[] = [];
+  for (const member of members) if (await deleteInstance(deps.rds, member)) instancesDeleted.push(member);
+  let gone = true;
+  for (const member of members) {
+    const result = await waitUntilDBInstanceDeleted(
+      { client: deps.rds, minDelay: deps.instanceWait.minDelaySeconds, maxWaitTime: deps.instanceWait.maxWaitSeconds },
+      { DBInstanceIdentifier: member },
+    ).then(
+      () => true,
+      () => false,
+    );
+    gone &&= result;
+  }
+  if (gone) await deps.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true }));
+  return {
+    cluster: id,
+    stack: tags[QA_TAGS.stack],
+    owner: tags[QA_TAGS.owner] ?? "unknown",
+    expiresAt: expiresAt.toISOString(),
+    instancesDeleted,
+    clusterDeleted: gone,
+  };
+}
+
+async function alert(deps: ReaperDeps, subject: string, body: Record<string, unknown>): Promise<void> {
+  // SNS subjects are at most 100 characters.
+  await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject.slice(0, 100), Message: JSON.stringify(body, null, 2) }));
+}
+
+/**
+ * Examines every cluster of the account and region and deletes expired QA clones, alerting on each deletion and
+ * each failure. One failure does not stop the others; the run then throws so the invocation counts as failed.
+ */
+export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport> {
+  const now = deps.now();
+  const report: ReaperReport = { examined: 0, deletions: [], failures: [] };
+  // DescribeDBClusters has no tag filter, so every page is read and judged here.
+  for await (const page of paginateDescribeDBClusters({ client: deps.rds }, {})) {
+    for (const cluster of page.DBClusters ?? []) {
+      report.examined++;
+      const verdict = judge(cluster, now, deps.gracePeriodMs, deps.environment);
+      const id = cluster.DBClusterIdentifier ?? "(unnamed)";
+      if (!verdict.delete) {
+        if (tagsOf(cluster)[QA_TAGS.purpose] === QA_PURPOSE) {
+          const log = verdict.reason === "deletion protection is on" ? deps.logger.warn : deps.logger.info;
+          log.call(deps.logger, "left a QA-tagged cluster alone", { cluster: id, reason: verdict.reason });
+        }
+        continue;
+      }
+      try {
+        const deletion = await deleteClone(deps, cluster, verdict.expiresAt);
+        report.deletions.push(deletion);
+        deps.logger.info("deleted expired QA clone", { ...deletion });
+        await alert(deps, `QA clone ${id} deleted by the safety net (expired ${deletion.expiresAt})`, {
+          ...deletion,
+          why: `expires-at passed more than ${Math.round(deps.gracePeriodMs / 60_000)} minutes ago and no qa reap removed it`,
+        });
+      } catch (err) {
+        const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        report.failures.push({ cluster: id, error });
+        deps.logger.error("could not delete expired QA clone", { cluster: id, error });
+        await alert(deps, `QA clone ${id}: safety-net deletion FAILED`, { cluster: id, error });
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { WebIdentityRole } from "../security/webIdentityRole";
+import { type StateBackend, deployRoleStatements, previewRoleStatements } from "./githubRolePolicies";
+
+/** The GitHub Actions token issuer. */
+export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
+
+/** GitHub Actions → AWS through OIDC, for one environment. */
+export interface GitHubOidcArgs {
+  /** `owner/repo`. */
+  readonly repository: string;
+  /** Create the account's OIDC provider (true) or look up the one another stack created (false). */
+  readonly createOidcProvider: boolean;
+  /** GitHub environment whose jobs may deploy (its protection rules are the approval gate). */
+  readonly deployEnvironment: string;
+  readonly previewRoleName: string;
+  readonly deployRoleName: string;
+  /** Physical name prefix of this environment's roles, which the deploy role may manage: `data-platform-<env>-`. */
+  readonly rolePrefix: string;
+  readonly state: Omit<StateBackend, "partition">;
+  /** Buckets whose objects the preview role must never read (exports, query results). */
+  readonly dataBucketArns: readonly pulumi.Input<string>[];
+  readonly accountId: pulumi.Input<string>;
+  readonly partition: pulumi.Input<string>;
+}
+
+/**
+ * The OIDC provider for token.actions.githubusercontent.com, a read-only preview role trusted only for pull-request
+ * jobs of the repository, and a deploy role trusted only for jobs in the deploy environment.
+ */
+export class GitHubOidc extends pulumi.ComponentResource {
+  readonly providerArn: pulumi.Output<string>;
+  readonly previewRole: WebIdentityRole;
+  readonly deployRole: WebIdentityRole;
+
+  constructor(name: string, args: GitHubOidcArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:delivery:GitHubOidc", name, {}, opts);
+    const url = `https://${GITHUB_OIDC_ISSUER}`;
+    if (!/^[^/\s]+\/[^/\s]+$/.test(args.repository)) {
+      throw new pulumi.InputPropertyError({ propertyPath: "repository", reason: 'must be "owner/repo"' });
+    }
+    if (args.dataBucketArns.length === 0) {
+      throw new pulumi.InputPropertyError({ propertyPath: "dataBucketArns", reason: "name the data buckets the preview role must not read" });
+    }
+    if (args.createOidcProvider) {
+      // No thumbprints: AWS validates GitHub's certificate against its own trusted CAs for this issuer.
+      const provider = new aws.iam.OpenIdConnectProvider(
+        `${name}-provider`,
+        { url, clientIdLists: ["sts.amazonaws.com"] },
+        { parent: this },
+      );
+      this.providerArn = provider.arn;
+    } else {
+      this.providerArn = aws.iam.getOpenIdConnectProviderOutput({ url }, { parent: this }).arn;
+    }
+    const state: StateBackend = { ...args.state, partition: args.partition };
+    const subject = (suffix: string) => `repo:${args.repository}:${suffix}`;
+    const roleArn = (roleName: string) => pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${roleName}`;
+    const managed = (policy: string) => pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`;
+    const child = { parent: this };
+
+    this.previewRole = new WebIdentityRole(
+      `${name}-preview`,
+      {
+        roleName: args.previewRoleName,
+        providerArn: this.providerArn,
+        issuer: GITHUB_OIDC_ISSUER,
+        // pull_request jobs without an environment present this subject; forks get no id-token at all.
+        subjects: [subject("pull_request")],
+        description: `pulumi preview from pull requests of ${args.repository} (read-only)`,
+        managedPolicyArns: [managed("ReadOnlyAccess")],
+        statements: previewRoleStatements({ state, dataBucketArns: args.dataBucketArns }),
+      },
+      child,
+    );
+    this.deployRole = new WebIdentityRole(
+      `${name}-deploy`,
+      {
+        roleName: args.deployRoleName,
+        providerArn: this.providerArn,
+        issuer: GITHUB_OIDC_ISSUER,
+        // A job that names an environment presents this subject, whatever its branch: the environment's
+        // protection rules (reviewers, deployment branches) are what gate it.
+        subjects: [subject(`environment:${args.deployEnvironment}`)],
+        description: `pulumi up from the ${args.deployEnvironment} environment of ${args.repository}`,
+        managedPolicyArns: [managed("PowerUserAccess")],
+        statements: deployRoleStatements({
+          state,
+          accountId: args.accountId,
+          rolePrefix: args.rolePrefix,
+          deliveryRoleArns: [roleArn(args.previewRoleName), roleArn(args.deployRoleName)],
+          oidcProviderArn: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:oidc-provider/${GITHUB_OIDC_ISSUER}`,
+          manageOidcProvider: args.createOidcProvider,
+        }),
+      },
+      child,
+    );
+    this.registerOutputs({ providerArn: this.providerArn, previewRoleArn: this.previewRole.arn, deployRoleArn: this.deployRole.arn });
+  }
+}

@@ -1,0 +1,186 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EXPORT_METRICS } from "../../contracts/exportEvents";
+import { exportEventsPattern } from "../alerts/eventPatterns";
+import { NodeFunction } from "../compute/nodeFunction";
+import { createScheduledInvocation } from "../compute/scheduledInvocation";
+import { type ArnContext, exportEventsStatements, exportSnapshotStatements } from "./exportPolicies";
+
+/** The daily export: schedule → export-snapshot Lambda; RDS export events → export-events Lambda; alarms. */
+export interface ExportPipelineArgs {
+  readonly environment: string;
+  readonly arns: ArnContext;
+  /** Physical names (contracts/naming), decided by the stack. */
+  readonly names: {
+    readonly exportFunction: string;
+    readonly exportRole: string;
+    readonly eventsFunction: string;
+    readonly eventsRole: string;
+    readonly schedulerRole: string;
+    readonly schedule: string;
+    readonly eventsRule: string;
+    readonly deadMansSwitch: string;
+  };
+  readonly sourceIdentifier: string;
+  readonly snapshotType: "cluster" | "instance";
+  /** EventBridge Scheduler cron body (six fields, without `cron(...)`) and its IANA time zone. */
+  readonly schedule: { readonly cron: string; readonly timezone: string };
+  readonly exportOnly?: readonly string[];
+  readonly exportsBucketName: pulumi.Input<string>;
+  readonly exportsBucketArn: pulumi.Input<string>;
+  readonly exportsPrefix: string;
+  /** The role RDS assumes to write the export. */
+  readonly rdsExportRoleArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly glueDatabaseName: string;
+  readonly alertTopicArn: pulumi.Input<string>;
+  /** Page when no export completed for this many hours (the dead-man's switch). */
+  readonly staleAfterHours: number;
+  readonly logRetentionDays: number;
+}
+
+/** Two functions, their schedule and event rule, and the dead-man's switch. */
+export class ExportPipeline extends pulumi.ComponentResource {
+  readonly exportFunction: NodeFunction;
+  readonly eventsFunction: NodeFunction;
+  readonly schedule: aws.scheduler.Schedule;
+  readonly eventsRule: aws.cloudwatch.EventRule;
+  readonly deadMansSwitch: aws.cloudwatch.MetricAlarm;
+
+  constructor(name: string, args: ExportPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:exports:ExportPipeline", name, {}, opts);
+    if (!Number.isInteger(args.staleAfterHours) || args.staleAfterHours <= 24 || args.staleAfterHours > 168) {
+      throw new pulumi.InputPropertyError({ propertyPath: "staleAfterHours", reason: "must be 25..168 hours for a daily export" });
+    }
+    const child = { parent: this };
+    const common = {
+      accountId: args.arns.accountId,
+      partition: args.arns.partition,
+      region: args.arns.region,
+      kmsKeyArn: args.kmsKeyArn,
+      alertTopicArn: args.alertTopicArn,
+      logRetentionDays: args.logRetentionDays,
+    };
+
+    this.exportFunction = new NodeFunction(
+      `${name}-export-snapshot`,
+      {
+        ...common,
+        functionName: args.names.exportFunction,
+        roleName: args.names.exportRole,
+        source: "export-snapshot",
+        description: "starts today's RDS snapshot export to S3 (idempotent per day)",
+        timeoutSeconds: 60,
+        // One run at a time: two concurrent runs could both decide to start today's export.
+        reservedConcurrency: 1,
+        statements: exportSnapshotStatements({
+          arns: args.arns,
+          snapshotType: args.snapshotType,
+          sourceIdentifier: args.sourceIdentifier,
+          exportRoleArn: args.rdsExportRoleArn,
+          kmsKeyArn: args.kmsKeyArn,
+        }),
+        environment: {
+          ENVIRONMENT: args.environment,
+          SOURCE_IDENTIFIER: args.sourceIdentifier,
+          SNAPSHOT_TYPE: args.snapshotType,
+          EXPORT_BUCKET: args.exportsBucketName,
+          EXPORT_ROLE_ARN: args.rdsExportRoleArn,
+          KMS_KEY_ARN: args.kmsKeyArn,
+          EXPORT_ONLY: JSON.stringify(args.exportOnly ?? []),
+          SCHEDULE_TIMEZONE: args.schedule.timezone,
+          ALERT_TOPIC_ARN: args.alertTopicArn,
+        },
+      },
+      child,
+    );
+
+    this.eventsFunction = new NodeFunction(
+      `${name}-export-events`,
+      {
+        ...common,
+        functionName: args.names.eventsFunction,
+        roleName: args.names.eventsRole,
+        source: "export-events",
+        description: "moves the stable Glue tables to a completed export; alerts on failed or canceled exports",
+        timeoutSeconds: 300,
+        statements: exportEventsStatements({
+          arns: args.arns,
+          exportsBucketArn: args.exportsBucketArn,
+          exportsPrefix: args.exportsPrefix,
+          glueDatabaseName: args.glueDatabaseName,
+          kmsKeyArn: args.kmsKeyArn,
+        }),
+        environment: {
+          ENVIRONMENT: args.environment,
+          EXPORT_BUCKET: args.exportsBucketName,
+          GLUE_DATABASE: args.glueDatabaseName,
+          ALERT_TOPIC_ARN: args.alertTopicArn,
+          EXPORT_FUNCTION_NAME: args.names.exportFunction,
+        },
+      },
+      child,
+    );
+
+    this.schedule = createScheduledInvocation(
+      name,
+      {
+        scheduleName: args.names.schedule,
+        description: "Daily RDS snapshot export",
+        roleName: args.names.schedulerRole,
+        accountId: args.arns.accountId,
+        expression: `cron(${args.schedule.cron})`,
+        timezone: args.schedule.timezone,
+        target: { kind: "lambda", arn: this.exportFunction.arn },
+      },
+      child,
+    ).schedule;
+
+    this.eventsRule = new aws.cloudwatch.EventRule(
+      `${name}-events`,
+      {
+        name: args.names.eventsRule,
+        description: "RDS export task completed/failed/canceled for this stack's source",
+        eventPattern: pulumi.jsonStringify(exportEventsPattern(args.environment, args.sourceIdentifier)),
+      },
+      child,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-events-target`,
+      {
+        rule: this.eventsRule.name,
+        arn: this.eventsFunction.arn,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 6 * 3600 },
+      },
+      child,
+    );
+    this.eventsFunction.allowInvoke(`${name}-events-invoke`, "events.amazonaws.com", this.eventsRule.arn);
+
+    this.deadMansSwitch = new aws.cloudwatch.MetricAlarm(
+      `${name}-dead-mans-switch`,
+      {
+        name: args.names.deadMansSwitch,
+        alarmDescription:
+          `No export completed in the last ${args.staleAfterHours} hours, even if nothing errored. ` +
+          "Check the export-snapshot logs, DescribeExportTasks and the export-events logs.",
+        namespace: EXPORT_METRICS.namespace,
+        metricName: EXPORT_METRICS.completed,
+        dimensions: { Environment: args.environment },
+        statistic: "Sum",
+        // Hourly buckets over more than a day: CloudWatch allows up to 7 days when the period is at least an hour,
+        // so a completion that lands a few hours later than yesterday's does not page.
+        period: 3600,
+        evaluationPeriods: args.staleAfterHours,
+        datapointsToAlarm: args.staleAfterHours,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // The whole point: no data means no export, and that must page.
+        treatMissingData: "breaching",
+        alarmActions: [args.alertTopicArn],
+        okActions: [args.alertTopicArn],
+      },
+      child,
+    );
+    this.registerOutputs({ exportFunction: this.exportFunction.name, eventsFunction: this.eventsFunction.name, schedule: this.schedule.name });
+  }
+}

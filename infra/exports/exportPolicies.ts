@@ -1,0 +1,109 @@
+/**
+ * IAM statements of the export pipeline's functions, each scoped to the exact cluster, role, key, bucket prefix,
+ * database and topic. `Resource: "*"` appears only where the Service Authorization Reference lists no resource
+ * type for the action.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyStatement } from "../security/policy";
+
+/** Where the pipeline's resources live, to build ARNs. */
+export interface ArnContext {
+  readonly partition: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly accountId: pulumi.Input<string>;
+}
+
+const rdsArn = (c: ArnContext, resource: string) => pulumi.interpolate`arn:${c.partition}:rds:${c.region}:${c.accountId}:${resource}`;
+
+/** Statement that lets RDS export tasks be started and read: neither action supports resource-level permissions. */
+function exportTaskStatement(actions: string[]): PolicyStatement {
+  return {
+    Sid: "StartAndReadExportTasks",
+    Effect: "Allow",
+    Action: actions,
+    // The Service Authorization Reference lists no resource type for rds:StartExportTask or
+    // rds:DescribeExportTasks, so "*" is the only value AWS accepts. What is exported is still bounded: the snapshot
+    // must be readable below, the only role that can be passed is the export role, and it writes one prefix.
+    Resource: "*",
+  };
+}
+
+/** export-snapshot: find the source's automated snapshots, start and check today's export task. (NodeFunction adds
+ * logs and the alert topic.) */
+export function exportSnapshotStatements(args: {
+  readonly arns: ArnContext;
+  readonly snapshotType: "cluster" | "instance";
+  readonly sourceIdentifier: string;
+  readonly exportRoleArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  const a = args.arns;
+  const src = args.sourceIdentifier;
+  const describeSnapshots: PolicyStatement =
+    args.snapshotType === "cluster"
+      ? {
+          Sid: "DescribeSourceClusterSnapshots",
+          Effect: "Allow",
+          Action: "rds:DescribeDBClusterSnapshots",
+          // The cluster, and its automated snapshots (`rds:<cluster>-<timestamp>`).
+          Resource: [rdsArn(a, `cluster:${src}`), rdsArn(a, `cluster-snapshot:rds:${src}-*`)],
+        }
+      : {
+          Sid: "DescribeSourceInstanceSnapshots",
+          Effect: "Allow",
+          Action: "rds:DescribeDBSnapshots",
+          Resource: [rdsArn(a, `db:${src}`), rdsArn(a, `snapshot:rds:${src}-*`)],
+        };
+  return [
+    describeSnapshots,
+    exportTaskStatement(["rds:StartExportTask", "rds:DescribeExportTasks"]),
+    {
+      Sid: "PassOnlyTheExportRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: args.exportRoleArn,
+      Condition: { StringEquals: { "iam:PassedToService": "export.rds.amazonaws.com" } },
+    },
+    {
+      Sid: "GrantExportAccessToTheKey",
+      Effect: "Allow",
+      // StartExportTask creates a grant on the CMK for the export; the caller needs CreateGrant and DescribeKey.
+      Action: ["kms:CreateGrant", "kms:DescribeKey"],
+      Resource: args.kmsKeyArn,
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+  ];
+}
+
+/** export-events: read task outcomes and the export's metadata files, move this database's tables, alert. */
+export function exportEventsStatements(args: {
+  readonly arns: ArnContext;
+  readonly exportsBucketArn: pulumi.Input<string>;
+  readonly exportsPrefix: string;
+  readonly glueDatabaseName: string;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  const a = args.arns;
+  const glueArn = (resource: string) => pulumi.interpolate`arn:${a.partition}:glue:${a.region}:${a.accountId}:${resource}`;
+  // Only the metadata files at an export's root: this function can never read the exported rows (PII).
+  const metadata = `${args.exportsPrefix}/*/export_tables_info_*`;
+  return [
+    { ...exportTaskStatement(["rds:DescribeExportTasks"]), Sid: "ReadExportTasks" },
+    {
+      Sid: "ListExportMetadata",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: args.exportsBucketArn,
+      Condition: { StringLike: { "s3:prefix": metadata } },
+    },
+    { Sid: "ReadExportMetadata", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${args.exportsBucketArn}/${metadata}` },
+    // The metadata objects are SSE-KMS with the CMK.
+    { Sid: "DecryptExportMetadata", Effect: "Allow", Action: "kms:Decrypt", Resource: args.kmsKeyArn },
+    {
+      Sid: "MoveStableTables",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
+      Resource: [glueArn("catalog"), glueArn(`database/${args.glueDatabaseName}`), glueArn(`table/${args.glueDatabaseName}/*`)],
+    },
+  ];
+}

@@ -1,0 +1,30 @@
+/**
+ * The one list of IAM actions that AWS authorises only on `Resource: "*"`: the Service Authorization Reference
+ * lists no resource type for them, so no narrower ARN can ever match. The guardrail `iam-resource-wildcard` allows
+ * `"*"` for exactly these actions and nothing else. Add to it (with the reason) when a new component needs one;
+ * never add an action that has a resource type just because its ARN is inconvenient.
+ */
+export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
+  // Glue looks up security configurations by name but authorises the call only on "*".
+  "glue:GetSecurityConfiguration",
+  // Custom metrics: CloudWatch has no resource type for PutMetricData (scope it with cloudwatch:namespace).
+  "cloudwatch:PutMetricData",
+  // RDS export tasks are not resources: starting and listing them are authorised on "*" only. What an export may
+  // touch is bounded by the export role (iam:PassRole on that role only) and the KMS grant conditions.
+  "rds:StartExportTask",
+  "rds:DescribeExportTasks",
+  // X-Ray trace upload from Lambda (active tracing) has no resource type.
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  // Who am I: no resource type.
+  "sts:GetCallerIdentity",
+  // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.
+  "iam:ListOpenIDConnectProviders",
+];
+
+const lowerCased = new Set(WILDCARD_ONLY_ACTIONS.map((a) => a.toLowerCase()));
+
+/** True when AWS grants `action` only on `"*"`. Action names are case-insensitive in IAM; patterns never match. */
+export function isWildcardOnlyAction(action: string): boolean {
+  return lowerCased.has(action.toLowerCase());
+}

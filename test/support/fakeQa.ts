@@ -1,0 +1,186 @@
+/** In-memory stand-ins for the QA seams: a Pulumi workspace, a masking runner and a clock. */
+import { QA_TAGS } from "../../contracts/qaStack";
+import { type MaskTarget, MaskingFailedError, type MaskingOptions, type MaskingReport, type MaskingRunner } from "../../automation/qa/masking";
+import {
+  OperationCancelledError,
+  type OperationOptions,
+  type OutputValues,
+  type QaStackInfo,
+  type QaWorkspace,
+  StackBusyError,
+  StackExistsError,
+  StackNotFoundError,
+} from "../../automation/qa/workspace";
+import { CLONE_EXPIRES_KEY, parseCloneStackConfig } from "../../stacks/qaClone";
+import type { QaDeps } from "../../automation/commands/qa/common";
+
+interface FakeStack {
+  config: Record<string, string>;
+  tags: Record<string, string>;
+  outputs: Record<string, { value: unknown; secret: boolean }>;
+  /** Cloud resources the stack holds (by type). */
+  resources: string[];
+  updateInProgress: boolean;
+}
+
+/** Runs before `up` returns; may throw, wait for the signal, or record resources. */
+export type UpHook = (stack: string, options: OperationOptions, fake: InMemoryWorkspace) => Promise<void>;
+
+/** A QaWorkspace that keeps stacks in a Map and records every call. */
+export class InMemoryWorkspace implements QaWorkspace {
+  readonly stacks = new Map<string, FakeStack>();
+  /** `"<method> <stack>"` per call, in order. */
+  readonly calls: string[] = [];
+  upHook?: UpHook;
+  destroyError?: Error;
+  /** Runs at the start of every destroy (lets a test press Ctrl-C again during cleanup). */
+  onDestroy?: () => void;
+
+  private get(stack: string): FakeStack {
+    const s = this.stacks.get(stack);
+    if (!s) throw new StackNotFoundError(`stack ${stack} not found`);
+    return s;
+  }
+
+  /** Adds an existing stack, e.g. another user's clone. */
+  seed(stack: string, tags: Record<string, string>, outputs: Record<string, unknown> = {}, resources = ["aws:rds/cluster:Cluster"]): void {
+    this.stacks.set(stack, {
+      config: {},
+      tags: { ...tags },
+      outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "password" }])),
+      resources: [...resources],
+      updateInProgress: false,
+    });
+  }
+
+  async createStack(stack: string): Promise<void> {
+    this.calls.push(`createStack ${stack}`);
+    if (this.stacks.has(stack)) throw new StackExistsError(`stack '${stack}' already exists`);
+    this.stacks.set(stack, { config: {}, tags: {}, outputs: {}, resources: [], updateInProgress: false });
+  }
+
+  async selectStack(stack: string): Promise<void> {
+    this.calls.push(`selectStack ${stack}`);
+    this.get(stack);
+  }
+
+  async setConfig(stack: string, values: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push(`setConfig ${stack}`);
+    Object.assign(this.get(stack).config, values);
+  }
+
+  /** Behaves like the inline program: a cluster and an instance, outputs from the stack's config. */
+  async up(stack: string, options: OperationOptions = {}): Promise<OutputValues> {
+    this.calls.push(`up ${stack}`);
+    const s = this.get(stack);
+    if (s.updateInProgress) throw new StackBusyError(`stack ${stack} is locked`);
+    s.updateInProgress = true;
+    try {
+      for (const type of ["aws:ec2/securityGroup:SecurityGroup", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]) {
+        if (options.signal?.aborted) throw new OperationCancelledError("the update was cancelled");
+        if (!s.resources.includes(type)) {
+          options.onResource?.({ type, op: "create" });
+          s.resources.push(type);
+        }
+      }
+      options.onOutput?.(`Updating (${stack})\n`);
+      await this.upHook?.(stack, options, this);
+      if (options.signal?.aborted) throw new OperationCancelledError("the update was cancelled");
+      const { spec } = parseCloneStackConfig(s.config);
+      const id = `data-platform-${spec.environment}-${stack}`;
+      s.outputs = {
+        endpoint: { value: `${id}.cluster-fake.ap-northeast-1.rds.amazonaws.com`, secret: false },
+        port: { value: 3306, secret: false },
+        user: { value: "admin", secret: false },
+        password: { value: "fake-Secret-pw#1", secret: true },
+        expiresAt: { value: s.config[CLONE_EXPIRES_KEY], secret: false },
+      };
+      return s.outputs;
+    } finally {
+      s.updateInProgress = false;
+    }
+  }
+
+  async destroy(stack: string, options: OperationOptions = {}): Promise<void> {
+    this.calls.push(`destroy ${stack}`);
+    this.onDestroy?.();
+    if (this.destroyError) throw this.destroyError;
+    const s = this.get(stack);
+    options.onOutput?.(`Destroying (${stack})\n`);
+    s.resources = [];
+    s.outputs = {};
+  }
+
+  async removeStack(stack: string): Promise<void> {
+    this.calls.push(`removeStack ${stack}`);
+    const s = this.get(stack);
+    if (s.resources.length > 0) throw new Error(`stack ${stack} still has resources`);
+    this.stacks.delete(stack);
+  }
+
+  async listStacks(): Promise<QaStackInfo[]> {
+    this.calls.push("listStacks");
+    return [...this.stacks.entries()].map(([name, s]) => ({
+      name,
+      updateInProgress: s.updateInProgress,
+      tags: { ...s.tags },
+      outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, o]) => [k, { value: o.secret ? undefined : o.value, secret: o.secret }])),
+    }));
+  }
+
+  async outputs(stack: string): Promise<OutputValues> {
+    return { ...this.get(stack).outputs };
+  }
+
+  async getTags(stack: string): Promise<Record<string, string>> {
+    return { ...this.get(stack).tags };
+  }
+
+  async setTags(stack: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push(`setTags ${stack} ${Object.keys(tags).includes(QA_TAGS.status) ? `status=${tags[QA_TAGS.status]}` : Object.keys(tags).join(",")}`);
+    Object.assign(this.get(stack).tags, tags);
+  }
+}
+
+/** A masking runner that records its targets and succeeds, fails, or waits for the abort signal. */
+export class FakeMasker implements MaskingRunner {
+  readonly targets: MaskTarget[] = [];
+  behaviour: "succeed" | "fail" | "wait-for-abort" = "succeed";
+  /** Called once masking has started (lets a test press Ctrl-C mid-masking). */
+  onStart?: () => void;
+
+  async run(target: MaskTarget, options: MaskingOptions = {}): Promise<MaskingReport> {
+    this.targets.push(target);
+    options.onPhase?.("masking", target.databases[0]);
+    this.onStart?.();
+    if (this.behaviour === "fail") throw new MaskingFailedError("masking shop refused: usage error or PII the rules do not cover: users.phone has no rule");
+    if (this.behaviour === "wait-for-abort") {
+      await new Promise<void>((resolve) => {
+        if (options.signal?.aborted) return resolve();
+        options.signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      throw new Error("masking stopped by SIGTERM");
+    }
+    options.onPhase?.("verifying", target.databases[0]);
+    return { databases: target.databases.map((database) => ({ database, report: { tables: 4, verified: true } })) };
+  }
+}
+
+/** A clock that stands still until moved. */
+export class FakeClock {
+  constructor(public current: Date) {}
+  readonly now = (): Date => new Date(this.current.getTime());
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** Deps wired to fakes; stderr is collected. */
+export function fakeDeps(start = new Date("2025-03-01T09:00:00.000Z")) {
+  const workspace = new InMemoryWorkspace();
+  const masker = new FakeMasker();
+  const clock = new FakeClock(start);
+  const stderr: string[] = [];
+  const deps: QaDeps = { workspace, masker, clock: clock.now, stderr: (t) => stderr.push(t) };
+  return { deps, workspace, masker, clock, stderr };
+}

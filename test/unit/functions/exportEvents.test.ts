@@ -1,0 +1,278 @@
+import { CreateTableCommand, EntityNotFoundException, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
+import { DescribeExportTasksCommand, RDSClient } from "@aws-sdk/client-rds";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { hiveType, parseTablesInfo } from "../../../functions/export-events/catalog";
+import { metricSink } from "../../../functions/shared/metrics";
+
+const rdsMock = mockClient(RDSClient);
+const s3Mock = mockClient(S3Client);
+const glueMock = mockClient(GlueClient);
+const snsMock = mockClient(SNSClient);
+
+const BUCKET = "data-platform-stg-exports-123456789012-ap-northeast-1";
+const ENV = {
+  ENVIRONMENT: "stg",
+  EXPORT_BUCKET: BUCKET,
+  GLUE_DATABASE: "data_platform_stg",
+  ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts",
+  EXPORT_FUNCTION_NAME: "data-platform-stg-export-snapshot",
+  AWS_REGION: "ap-northeast-1",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+};
+const SNAPSHOT_ARN = "arn:aws:rds:ap-northeast-1:123456789012:cluster-snapshot:rds:shop-stg-aurora-2024-03-01-15-05";
+
+/** An EventBridge event as RDS sends it for a cluster snapshot export. */
+function rdsEvent(eventId: string, sourceIdentifier = "rds:shop-stg-aurora-2024-03-01-15-05") {
+  return {
+    version: "0",
+    id: "e1",
+    "detail-type": "RDS DB Cluster Snapshot Event",
+    source: "aws.rds",
+    account: "123456789012",
+    time: "2024-03-02T02:00:00Z",
+    region: "ap-northeast-1",
+    resources: [SNAPSHOT_ARN],
+    detail: {
+      EventCategories: ["notification"],
+      SourceType: "CLUSTER_SNAPSHOT",
+      SourceArn: SNAPSHOT_ARN,
+      Date: "2024-03-02T02:00:00.000Z",
+      Message: "The cluster snapshot export task completed.",
+      SourceIdentifier: sourceIdentifier,
+      EventID: eventId,
+    },
+  };
+}
+
+const TABLES_INFO = {
+  perTableStatus: [
+    {
+      target: "shop.users",
+      status: "COMPLETE",
+      schemaMetadata: {
+        originalTypeMappings: [
+          { columnName: "id", originalType: "bigint", expectedExportedType: "int64" },
+          { columnName: "Email", originalType: "varchar", expectedExportedType: "binary (UTF8)", originalCharMaxLength: 255 },
+          { columnName: "created_at", originalType: "datetime", expectedExportedType: "int64" },
+        ],
+      },
+    },
+    {
+      target: "shop.orders",
+      status: "COMPLETE",
+      schemaMetadata: {
+        originalTypeMappings: [
+          { columnName: "id", originalType: "bigint unsigned", expectedExportedType: "fixed_len_byte_array(9)" },
+          { columnName: "total", originalType: "decimal", expectedExportedType: "int64 (DECIMAL(12,2))", originalNumPrecision: 12 },
+        ],
+      },
+    },
+    { target: "shop.audit_log", status: "FAILED", schemaMetadata: { originalTypeMappings: [] } },
+  ],
+};
+
+describe("export-events", () => {
+  let handler: (event: unknown) => Promise<any>;
+  let metricLines: string[];
+  const originalWrite = metricSink.write;
+
+  before(async () => {
+    Object.assign(process.env, ENV);
+    ({ handler } = await import("../../../functions/export-events/handler"));
+  });
+  beforeEach(() => {
+    rdsMock.reset();
+    s3Mock.reset();
+    glueMock.reset();
+    snsMock.reset();
+    metricLines = [];
+    metricSink.write = (line) => void metricLines.push(line);
+    snsMock.on(PublishCommand).resolves({ MessageId: "m" });
+  });
+  after(() => {
+    metricSink.write = originalWrite;
+  });
+
+  const completedTask = { ExportTaskIdentifier: "stg-20240302", Status: "COMPLETE", S3Bucket: BUCKET, SourceArn: SNAPSHOT_ARN, TaskEndTime: new Date("2024-03-02T02:00:00Z") };
+
+  function exportMetadata() {
+    s3Mock.on(ListObjectsV2Command, { Bucket: BUCKET, Prefix: "exports/stg-20240302/export_tables_info_" }).resolves({
+      Contents: [{ Key: "exports/stg-20240302/export_tables_info_stg-20240302_from_1_to_3.json" }],
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: "exports/stg-20240302/export_tables_info_stg-20240302_from_1_to_3.json" })
+      .resolves({ Body: { transformToString: async () => JSON.stringify(TABLES_INFO) } as never });
+  }
+
+  describe("on a completed export", () => {
+    beforeEach(() => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [completedTask] });
+      exportMetadata();
+      glueMock.on(UpdateTableCommand).resolves({});
+      glueMock.on(UpdateTableCommand, { TableInput: { Name: "shop_orders" } as never }).rejects(new EntityNotFoundException({ message: "no table", $metadata: {} }));
+      glueMock.on(CreateTableCommand).resolves({});
+    });
+
+    it("finds the task of the event's snapshot that wrote to this stack's bucket", async () => {
+      await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(rdsMock.commandCalls(DescribeExportTasksCommand)[0].args[0].input.Filters).to.deep.equal([{ Name: "source-arn", Values: [SNAPSHOT_ARN] }]);
+    });
+
+    it("re-points the same table names at the new export, creating only the tables that are new", async () => {
+      const result = await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(result).to.deep.include({ action: "cataloged", exportTaskIdentifier: "stg-20240302", updated: ["shop_users"], created: ["shop_orders"] });
+      const update = glueMock.commandCalls(UpdateTableCommand).find((c) => c.args[0].input.TableInput?.Name === "shop_users")!.args[0].input;
+      expect(update.DatabaseName).to.equal("data_platform_stg");
+      expect(update.TableInput?.StorageDescriptor?.Location).to.equal(`s3://${BUCKET}/exports/stg-20240302/shop/shop.users/`);
+      expect(update.TableInput?.StorageDescriptor?.Columns).to.deep.equal([
+        { Name: "id", Type: "bigint" },
+        { Name: "email", Type: "string" },
+        { Name: "created_at", Type: "timestamp" },
+      ]);
+      expect(update.TableInput?.Parameters).to.include({ classification: "parquet", "data_platform.export_id": "stg-20240302" });
+      const create = glueMock.commandCalls(CreateTableCommand)[0].args[0].input;
+      expect(create.TableInput?.Name).to.equal("shop_orders");
+      expect(create.TableInput?.StorageDescriptor?.Columns).to.deep.equal([
+        { Name: "id", Type: "decimal(20,0)" },
+        { Name: "total", Type: "decimal(12,2)" },
+      ]);
+    });
+
+    it("never creates a second table for the same source table on the next day", async () => {
+      glueMock.reset();
+      glueMock.on(UpdateTableCommand).resolves({});
+      await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(glueMock.commandCalls(CreateTableCommand)).to.have.length(0);
+      expect(glueMock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.TableInput?.Name)).to.have.members(["shop_users", "shop_orders"]);
+    });
+
+    it("skips tables that did not export completely", async () => {
+      const result = await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(result.skipped).to.deep.equal(["shop.audit_log"]);
+    });
+
+    it('emits the "export completed" metric as an EMF line for the dead-man\'s switch', async () => {
+      await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(metricLines).to.have.length(1);
+      const doc = JSON.parse(metricLines[0]);
+      expect(doc._aws.CloudWatchMetrics).to.deep.equal([
+        {
+          Namespace: "DataPlatform/Exports",
+          Dimensions: [["Environment"]],
+          Metrics: [
+            { Name: "ExportCompleted", Unit: "Count" },
+            { Name: "TablesCataloged", Unit: "Count" },
+          ],
+        },
+      ]);
+      expect(doc).to.include({ Environment: "stg", ExportCompleted: 1, TablesCataloged: 2 });
+    });
+
+    it("alerts, emits no metric and rethrows when the export lists no usable table", async () => {
+      s3Mock.on(GetObjectCommand).resolves({ Body: { transformToString: async () => JSON.stringify({ perTableStatus: [] }) } as never });
+      const err = await handler(rdsEvent("RDS-EVENT-0164")).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(Error);
+      expect(metricLines).to.deep.equal([]);
+      expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).to.equal("[data-platform stg] catalog update failed for export stg-20240302");
+    });
+  });
+
+  it("alerts with the failure cause when an export failed", async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({
+      ExportTasks: [{ ...completedTask, Status: "FAILED", FailureCause: "S3 bucket access denied for role data-platform-stg-rds-export" }],
+    });
+    const result = await handler(rdsEvent("RDS-EVENT-0162"));
+    expect(result).to.deep.equal({ action: "alerted", exportTaskIdentifier: "stg-20240302", status: "FAILED" });
+    const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.Subject).to.equal("[data-platform stg] export stg-20240302 failed");
+    const body = JSON.parse(publish.Message!);
+    expect(body.failureCause).to.equal("S3 bucket access denied for role data-platform-stg-rds-export");
+    expect(body.retry).to.contain("aws lambda invoke --function-name data-platform-stg-export-snapshot").and.to.contain("attempt 2");
+    expect(glueMock.calls()).to.have.length(0);
+  });
+
+  it("alerts when an export was canceled", async () => {
+    rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, ExportTaskIdentifier: "stg-20240302-r2", Status: "CANCELED" }] });
+    const result = await handler(rdsEvent("RDS-EVENT-0163"));
+    expect(result).to.include({ action: "alerted", exportTaskIdentifier: "stg-20240302-r2" });
+    expect(snsMock.commandCalls(PublishCommand)).to.have.length(1);
+  });
+
+  it("looks the task up by name when the event names one of this stack's exports", async () => {
+    rdsMock.on(DescribeExportTasksCommand, { ExportTaskIdentifier: "stg-20240302" }).resolves({ ExportTasks: [{ ...completedTask, Status: "FAILED" }] });
+    const result = await handler(rdsEvent("RDS-EVENT-0162", "stg-20240302"));
+    expect(result).to.include({ action: "alerted" });
+  });
+
+  describe("ignores malformed and foreign events safely", () => {
+    const cases: [string, unknown][] = [
+      ["nothing", undefined],
+      ["a string", "RDS-EVENT-0164"],
+      ["an event from another service", { ...rdsEvent("RDS-EVENT-0164"), source: "aws.glue" }],
+      ["an RDS event that is not about exports", rdsEvent("RDS-EVENT-0169")],
+      ["an event without detail", { source: "aws.rds", "detail-type": "RDS DB Cluster Snapshot Event" }],
+      ["an event whose EventID is not a string", { ...rdsEvent("x"), detail: { EventID: 164, SourceIdentifier: "rds:x" } }],
+    ];
+    for (const [what, event] of cases) {
+      it(`ignores ${what} without calling AWS`, async () => {
+        const result = await handler(event);
+        expect(result.action).to.equal("ignored");
+        expect(rdsMock.calls().length + glueMock.calls().length + snsMock.calls().length + s3Mock.calls().length).to.equal(0);
+      });
+    }
+
+    it("ignores another environment's export of the same snapshot", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, ExportTaskIdentifier: "prod-20240302" }] });
+      const result = await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(result.action).to.equal("ignored");
+      expect(glueMock.calls()).to.have.length(0);
+      expect(snsMock.calls()).to.have.length(0);
+    });
+
+    it("ignores a task of ours whose files went to another bucket", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, S3Bucket: "someone-elses-bucket" }] });
+      expect((await handler(rdsEvent("RDS-EVENT-0164"))).action).to.equal("ignored");
+      expect(glueMock.calls()).to.have.length(0);
+    });
+
+    it("ignores an identifier that only looks like ours", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, ExportTaskIdentifier: "stg-20240302-r9" }] });
+      expect((await handler(rdsEvent("RDS-EVENT-0164"))).action).to.equal("ignored");
+    });
+  });
+});
+
+describe("export metadata → Glue schema", () => {
+  it("maps MySQL types to the types RDS writes to Parquet", () => {
+    const t = (originalType: string, expectedExportedType?: string) => hiveType({ columnName: "c", originalType, expectedExportedType });
+    expect(t("int")).to.equal("int");
+    expect(t("int unsigned")).to.equal("bigint");
+    expect(t("tinyint")).to.equal("int");
+    expect(t("bigint")).to.equal("bigint");
+    expect(t("double")).to.equal("double");
+    expect(t("date")).to.equal("date");
+    expect(t("timestamp")).to.equal("timestamp");
+    expect(t("time")).to.equal("string");
+    expect(t("json")).to.equal("string");
+    expect(t("longblob")).to.equal("binary");
+    expect(hiveType({ columnName: "c", originalType: "decimal", originalNumPrecision: 65 })).to.equal("string");
+    expect(t("some_future_type", "int64")).to.equal("bigint");
+  });
+
+  it("accepts only complete <db>.<table> targets with columns", () => {
+    const parsed = parseTablesInfo({
+      perTableStatus: [
+        { target: "shop.users", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
+        { target: "postgres.public.users", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
+        { target: "shop.bad-name", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
+        { target: "shop.empty", status: "COMPLETE" },
+        "garbage",
+      ],
+    });
+    expect(parsed.complete.map((t) => `${t.database}.${t.table}`)).to.deep.equal(["shop.users"]);
+    expect(parsed.skipped).to.deep.equal(["postgres.public.users", "shop.bad-name", "shop.empty"]);
+  });
+});
