@@ -4,3 +4,8 @@
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** A check ran and found problems (uncovered PII, a failed verification, an interrupted run). Exit code 1. */
+export class CheckFailedError extends Error {
+  override readonly name = "CheckFailedError";
+}

@@ -4,13 +4,14 @@
  * with a mandatory guardrail violation: the plan ran, and what it found must not be deployed).
  */
 import { CommanderError } from "commander";
+import { MaskingUsageError } from "../sql/masking";
 import { ConfigError } from "../stacks/config";
 import { buildCli } from "./cli";
 import { UsageError } from "./errors";
 
 /** Exit code for an error: 2 when the user can fix their input, 1 otherwise. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError) return 2;
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof MaskingUsageError) return 2;
   // Commander reports help and --version as errors with exit code 0; everything else it raises is a usage error.
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof Error && err.name === "UsageError") return 2;

@@ -99,43 +99,64 @@ export class CliMaskingRunner implements MaskingRunner {
   }
 
   private runOne(target: MaskTarget, localPort: number, database: string, options: MaskingOptions): Promise<unknown> {
-    const args = maskCommandArgs(this.options.repoRoot, this.options.rulesPath, target.user, localPort, database);
-    options.onPhase?.("masking", database);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, {
-        cwd: this.options.repoRoot,
-        env: { ...process.env, MYSQL_PWD: target.password, MASKING_SALT: this.options.salt },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let lastLine = "";
-      let verifying = false;
-      const abort = () => child.kill("SIGTERM");
-      options.signal?.addEventListener("abort", abort, { once: true });
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => {
-        const text = d.toString();
-        options.onOutput?.(text);
-        lastLine = text.trim().split("\n").pop() ?? lastLine;
-        // `mask run` verifies after masking; its progress says so, which is the only signal we get of the switch.
-        if (!verifying && /verif/i.test(text)) {
-          verifying = true;
-          options.onPhase?.("verifying", database);
-        }
-      });
-      child.once("error", (err) => reject(new MaskingFailedError(`could not start the masking engine: ${err.message}`, { cause: err })));
-      child.once("close", (code, signal) => {
-        options.signal?.removeEventListener("abort", abort);
-        if (code === 0) {
-          try {
-            return resolve(JSON.parse(stdout));
-          } catch {
-            return resolve({ output: stdout.trim() });
-          }
-        }
-        const meaning = code === null ? `stopped by ${signal}` : (MASK_EXIT_MEANING[code] ?? `exited ${code}`);
-        reject(new MaskingFailedError(`masking ${database} ${meaning}${lastLine ? `: ${lastLine}` : ""}`));
-      });
-    });
+    const { repoRoot, rulesPath, salt } = this.options;
+    return runMaskingEngine({ repoRoot, rulesPath, salt, user: target.user, password: target.password, localPort, database }, options);
   }
+}
+
+/**
+ * One `mask run` against a database reachable on 127.0.0.1:<localPort> (the tunnel's local end), secrets in the
+ * environment only. Resolves with the engine's JSON report; rejects with MaskingFailedError on any non-zero exit.
+ */
+export function runMaskingEngine(
+  run: {
+    readonly repoRoot: string;
+    readonly rulesPath: string;
+    readonly salt: string;
+    readonly user: string;
+    readonly password: string;
+    readonly localPort: number;
+    readonly database: string;
+  },
+  options: MaskingOptions = {},
+): Promise<unknown> {
+  const { database } = run;
+  const args = maskCommandArgs(run.repoRoot, run.rulesPath, run.user, run.localPort, database);
+  options.onPhase?.("masking", database);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: run.repoRoot,
+      env: { ...process.env, MYSQL_PWD: run.password, MASKING_SALT: run.salt },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let lastLine = "";
+    let verifying = false;
+    const abort = () => child.kill("SIGTERM");
+    options.signal?.addEventListener("abort", abort, { once: true });
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      options.onOutput?.(text);
+      lastLine = text.trim().split("\n").pop() ?? lastLine;
+      // `mask run` verifies after masking; its progress says so, which is the only signal we get of the switch.
+      if (!verifying && /verif/i.test(text)) {
+        verifying = true;
+        options.onPhase?.("verifying", database);
+      }
+    });
+    child.once("error", (err) => reject(new MaskingFailedError(`could not start the masking engine: ${err.message}`, { cause: err })));
+    child.once("close", (code, signal) => {
+      options.signal?.removeEventListener("abort", abort);
+      if (code === 0) {
+        try {
+          return resolve(JSON.parse(stdout));
+        } catch {
+          return resolve({ output: stdout.trim() });
+        }
+      }
+      const meaning = code === null ? `stopped by ${signal}` : (MASK_EXIT_MEANING[code] ?? `exited ${code}`);
+      reject(new MaskingFailedError(`masking ${database} ${meaning}${lastLine ? `: ${lastLine}` : ""}`));
+    });
+  });
 }
