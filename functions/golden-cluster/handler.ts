@@ -26,6 +26,7 @@ const settings: GoldenSettings = {
   parameterName: required("GOLDEN_PARAMETER"),
   retentionDays: Number(required("RETENTION_DAYS")),
   timeZone: required("TIME_ZONE"),
+  dayLeadHours: Number(required("DAY_LEAD_HOURS")),
 };
 const clients = { rds: new RDSClient({}), ssm: new SSMClient({}) };
 

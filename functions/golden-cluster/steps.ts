@@ -37,7 +37,13 @@ export interface GoldenSettings {
   readonly kmsKeyArn: string;
   readonly parameterName: string;
   readonly retentionDays: number;
+  /** The export schedule's time zone: golden days are export days. */
   readonly timeZone: string;
+  /**
+   * Hours from the refresh's start to the export schedule (config golden.leadHours). A golden is named after the
+   * export day it feeds, `dayLeadHours` after now, so that its export gets the id BigQuery's transfers look for.
+   */
+  readonly dayLeadHours: number;
 }
 
 /** The identity of one day's golden, passed between states. */
@@ -93,12 +99,15 @@ function tags(s: GoldenSettings, day: string): Tag[] {
   ];
 }
 
-/** Names today's golden (or the day given in the execution input) and says whether it is already published. */
+/**
+ * Names the golden of the export day this run feeds (or the day given in the execution input) and says whether it is
+ * already published. A run at 21:00 before a midnight export builds the next day's golden.
+ */
 export async function prepare(c: Clients, s: GoldenSettings, input: { day?: unknown }, now: Date): Promise<Golden & { alreadyPublished: boolean }> {
   if (input.day !== undefined && (typeof input.day !== "string" || !/^\d{8}$/.test(input.day))) {
     throw new GoldenStepError(`execution input "day" must be yyyymmdd, got ${JSON.stringify(input.day)}`);
   }
-  const day = (input.day as string | undefined) ?? exportDay(now, s.timeZone);
+  const day = (input.day as string | undefined) ?? exportDay(new Date(now.getTime() + s.dayLeadHours * 3_600_000), s.timeZone);
   const clusterId = goldenClusterId(s.environment, day);
   const golden = { day, clusterId, instanceId: goldenInstanceId(clusterId), snapshotId: goldenSnapshotId(clusterId) };
   return { ...golden, alreadyPublished: (await publishedClusterId(c, s)) === clusterId };

@@ -5,6 +5,7 @@
  *   Prepare ─┬─ already published today ─────────────────────────────────────────────► Done
  *            └─ Create (idempotent) → poll until available → RotatePassword → poll → MaskSlice ⟲ (until complete)
  *               → Snapshot → poll until available → [StartExport] → Publish → Cleanup → Done
+ *   A failed StartExport alerts and still publishes: the golden itself is good, and the export is retried by hand.
  *   Any step's error (after bounded retries), or a poll that runs out of attempts → Abort (delete the half-built
  *   golden) → NotifyFailure → Failed. The published golden is never touched by Abort.
  *
@@ -129,7 +130,31 @@ export function goldenDefinition(args: GoldenDefinitionArgs): { Comment: string;
     },
     Snapshot: invoke(f.cluster, "snapshot", "SnapshotInit", null),
     ...pollLoop("Snapshot", f.cluster, "snapshotStatus", afterSnapshot, seconds, maxPolls),
-    ...(args.exportMasked ? { StartExport: invoke(f.export, "export", "Publish", "$.export") } : {}),
+    ...(args.exportMasked
+      ? {
+          StartExport: {
+            ...invoke(f.export, "export", "Publish", "$.export"),
+            // The golden is masked, verified and snapshotted: a failed export start must not throw it away. Alert,
+            // publish it for QA anyway; the export is retried by hand (golden-export with {"day": …}) and the
+            // export's own dead-man's switch pages if nobody does.
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.exportError", Next: "NotifyExportFailure" }],
+          },
+          NotifyExportFailure: {
+            Type: "Task",
+            Resource: "arn:aws:states:::sns:publish",
+            Parameters: {
+              TopicArn: args.alertTopicArn,
+              Subject: "Masked export did not start; the golden is published anyway",
+              "Message.$": "States.JsonToString($)",
+            },
+            Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }],
+            // Even if the alert cannot be sent, the golden is good: publish it (the export alarms catch the gap).
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.alertError", Next: "Publish" }],
+            ResultPath: null,
+            Next: "Publish",
+          },
+        }
+      : {}),
     Publish: invoke(f.publish, "publish", "Cleanup", "$.published"),
     Cleanup: {
       ...invoke(f.cluster, "cleanup", "Done", "$.cleanup"),

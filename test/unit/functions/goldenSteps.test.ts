@@ -34,6 +34,7 @@ const settings = {
   parameterName: "/data-platform/prod/golden/cluster-id",
   retentionDays: 3,
   timeZone: "Asia/Tokyo",
+  dayLeadHours: 0,
 };
 const golden = { day: "20261121", clusterId: "golden-prod-20261121", instanceId: "golden-prod-20261121-instance", snapshotId: "golden-prod-20261121-snapshot" };
 const goldenTags = [
@@ -61,6 +62,15 @@ describe("golden refresh steps", () => {
       // 2026-11-20T16:00Z is already the 21st in Tokyo.
       const g = await prepare(clients, settings, {}, new Date("2026-11-20T16:00:00Z"));
       expect(g).to.deep.equal({ ...golden, alreadyPublished: false });
+    });
+
+    it("names the golden after the export day it feeds when it runs leadHours before the export", async () => {
+      published();
+      // 21:00 in Tokyo on the 20th, three hours before the midnight export of the 21st.
+      const g = await prepare(clients, { ...settings, dayLeadHours: 3 }, {}, new Date("2026-11-20T12:00:00Z"));
+      expect(g).to.deep.equal({ ...golden, alreadyPublished: false });
+      const sameDay = await prepare(clients, settings, {}, new Date("2026-11-20T12:00:00Z"));
+      expect(sameDay.day).to.equal("20261120");
     });
 
     it("reports a same-day rerun as already published, so the run is a no-op", async () => {

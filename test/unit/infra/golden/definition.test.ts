@@ -61,7 +61,7 @@ describe("golden state machine definition", () => {
   });
 
   it("routes every failure before publishing to Abort, which deletes the half-built golden and alerts", () => {
-    const beforePublish = tasks.filter(([n]) => !["Publish", "Cleanup", "Abort", "NotifyFailure"].includes(n));
+    const beforePublish = tasks.filter(([n]) => !["StartExport", "NotifyExportFailure", "Publish", "Cleanup", "Abort", "NotifyFailure"].includes(n));
     for (const [name, s] of beforePublish) expect(s.Catch[0].Next, name).to.equal("Abort");
     expect(def.States.Abort.Parameters.Payload.action).to.equal("abort");
     expect(def.States.Abort.Next).to.equal("NotifyFailure");
@@ -97,10 +97,18 @@ describe("golden state machine definition", () => {
     expect(def.States.AlreadyPublished.Choices[0]).to.include({ Variable: "$.golden.value.alreadyPublished", Next: "Done" });
   });
 
+  it("keeps a masked, verified golden when its export fails to start: alerts, then publishes it", () => {
+    expect(def.States.StartExport.Catch[0].Next).to.equal("NotifyExportFailure");
+    expect(def.States.NotifyExportFailure).to.deep.include({ Next: "Publish" });
+    expect(def.States.NotifyExportFailure.Parameters.TopicArn).to.equal(TOPIC);
+    expect(def.States.NotifyExportFailure.Catch[0].Next).to.equal("Publish");
+  });
+
   it("exports the masked snapshot only when the export source is masked", () => {
     expect(def.States.SnapshotReady.Choices[0].Next).to.equal("StartExport");
     const raw = goldenDefinition({ functions: FUNCTIONS, alertTopicArn: TOPIC, exportMasked: false }) as { States: States };
     expect(raw.States.StartExport).to.equal(undefined);
+    expect(raw.States.NotifyExportFailure).to.equal(undefined);
     expect(raw.States.SnapshotReady.Choices[0].Next).to.equal("Publish");
   });
 });
