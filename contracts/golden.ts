@@ -35,5 +35,18 @@ export function goldenParameterName(environment: string): string {
   return `/${PROJECT}/${environment}/golden/cluster-id`;
 }
 
+/** The parameter's value before the first golden is published (SSM values cannot be empty). */
+export const GOLDEN_PARAMETER_PLACEHOLDER = "none";
+
+/** Whether a value read from the parameter names one of this environment's goldens (not the placeholder). */
+export function isGoldenClusterId(environment: string, value: string | undefined): value is string {
+  return value !== undefined && goldenDay(environment, value) !== undefined && !/-(instance|snapshot)$/.test(value);
+}
+
+/** Prefix of every golden identifier of an environment (`golden-<env>-`); IAM, event patterns and cleanup key on it. */
+export function goldenIdentifierPrefix(environment: string): string {
+  return `golden-${environment}-`;
+}
+
 /** CloudWatch namespace and metric the dead-man's switch watches. */
 export const GOLDEN_METRIC = { namespace: "DataPlatform/Golden", name: "GoldenPublished" } as const;

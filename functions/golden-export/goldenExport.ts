@@ -13,7 +13,7 @@ export class GoldenExportRequestError extends Error {
 }
 
 /** The golden's masked snapshot, which must be available and tagged golden; anything else is refused. */
-async function goldenSnapshot(rds: RDSClient, t: ExportTarget, snapshotId: string): Promise<ExportSource> {
+async function goldenSnapshot(rds: RDSClient, snapshotId: string): Promise<ExportSource> {
   let snap;
   try {
     snap = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotId }))).DBClusterSnapshots?.[0];
@@ -37,6 +37,6 @@ async function goldenSnapshot(rds: RDSClient, t: ExportTarget, snapshotId: strin
 export async function exportGolden(rds: RDSClient, t: ExportTarget, day: string): Promise<ExportResult & { readonly snapshotId: string }> {
   if (typeof day !== "string" || !/^\d{8}$/.test(day)) throw new GoldenExportRequestError(`day must be yyyymmdd, got ${JSON.stringify(day)}`);
   const snapshotId = goldenSnapshotId(goldenClusterId(t.environment, day));
-  const result = await startDayExport(rds, t, day, () => goldenSnapshot(rds, t, snapshotId));
+  const result = await startDayExport(rds, t, day, () => goldenSnapshot(rds, snapshotId));
   return { ...result, snapshotId };
 }
