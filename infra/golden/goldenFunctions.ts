@@ -61,12 +61,13 @@ export function readMaskingRules(rulesPath: string): string {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new pulumi.InputPropertyError({ propertyPath: "golden.maskingRules", reason: `cannot read ${rulesPath}: ${err instanceof Error ? err.message : String(err)}` });
+    const reason = `data-platform:golden.maskingRules: cannot read ${rulesPath}: ${err instanceof Error ? err.message : String(err)}`;
+    throw new pulumi.InputPropertyError({ propertyPath: "golden.maskingRules", reason });
   }
   try {
     parseRules(text, rulesPath);
   } catch (err) {
-    throw new pulumi.InputPropertyError({ propertyPath: "golden.maskingRules", reason: err instanceof Error ? err.message : String(err) });
+    throw new pulumi.InputPropertyError({ propertyPath: "golden.maskingRules", reason: `data-platform:golden.maskingRules: ${err instanceof Error ? err.message : String(err)}` });
   }
   return text;
 }
