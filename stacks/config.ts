@@ -219,6 +219,17 @@ const schema = z
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
+    // A QA clone of a golden re-reads its source on `qa extend`: the golden must outlive the longest clone.
+    if (golden?.success && golden.data.enabled && c.qa?.enabled && typeof c.qa.maxTtl === "number") {
+      const days = Math.ceil(c.qa.maxTtl / 86_400_000);
+      if (golden.data.retentionDays < days) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["golden", "retentionDays"],
+          message: `must be at least ${days} (qa.maxTtl): a clone's golden must exist as long as the clone can be extended`,
+        });
+      }
+    }
   });
 
 /** Production stacks are the ones named prod… unless protectData says otherwise. */

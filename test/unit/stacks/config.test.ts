@@ -258,6 +258,13 @@ describe("stack config schema", () => {
       expect(noGolden.golden).to.equal(undefined);
     });
 
+    it("keeps goldens at least as long as a QA clone may live, since qa extend re-reads the clone's source", () => {
+      const golden = JSON.parse(stackConfig("stg")["data-platform:golden"]);
+      expect(problemsOf(stackConfig("stg", { "data-platform:golden": { ...golden, retentionDays: 2 } }))).to.deep.equal([
+        "data-platform:golden.retentionDays: must be at least 3 (qa.maxTtl): a clone's golden must exist as long as the clone can be extended",
+      ]);
+    });
+
     it("treats a disabled golden as absent", () => {
       const cfg = parseConfig(stackConfig("stg", { "data-platform:golden": { enabled: false } }));
       expect(cfg.golden).to.equal(undefined);
