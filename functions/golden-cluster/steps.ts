@@ -214,7 +214,10 @@ export async function abort(c: Clients, s: GoldenSettings, g: Golden): Promise<{
   return { deleted };
 }
 
-/** Deletes goldens and golden snapshots older than the retention; never the published golden or untagged clusters. */
+/**
+ * Deletes goldens and golden snapshots older than the retention, and the instances of superseded goldens; never the
+ * published golden, a newer one, or untagged clusters.
+ */
 export async function cleanup(c: Clients, s: GoldenSettings, now: Date): Promise<{ deleted: string[] }> {
   const published = await publishedClusterId(c, s);
   const cutoff = exportDay(new Date(now.getTime() - s.retentionDays * 86_400_000), s.timeZone);
@@ -222,12 +225,26 @@ export async function cleanup(c: Clients, s: GoldenSettings, now: Date): Promise
     const day = id ? goldenDay(s.environment, id) : undefined;
     return day !== undefined && day < cutoff;
   };
+  const publishedDay = published ? goldenDay(s.environment, published) : undefined;
   const deleted: string[] = [];
   for await (const page of paginateDescribeDBClusters({ client: c.rds }, {})) {
     for (const cluster of page.DBClusters ?? []) {
       const id = cluster.DBClusterIdentifier;
-      if (id === published || !expired(id) || !isGolden(cluster.TagList, s.environment)) continue;
-      deleted.push(...(await deleteCluster(c, cluster)));
+      if (id === published || !isGolden(cluster.TagList, s.environment)) continue;
+      if (expired(id)) {
+        deleted.push(...(await deleteCluster(c, cluster)));
+        continue;
+      }
+      // Older goldens, superseded by the published one but still within retention, keep their cluster (a QA clone
+      // made from one re-reads it on `qa extend`) but not their instance: nobody clones or masks them any more, and
+      // an idle instance is most of a golden's cost. A newer golden (a run in progress) is never touched.
+      const day = id ? goldenDay(s.environment, id) : undefined;
+      if (publishedDay === undefined || day === undefined || day >= publishedDay) continue;
+      for (const m of cluster.DBClusterMembers ?? []) {
+        if (!m.DBInstanceIdentifier) continue;
+        await orUndefined(c.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.DBInstanceIdentifier, SkipFinalSnapshot: true })));
+        deleted.push(m.DBInstanceIdentifier);
+      }
     }
   }
   const keepSnapshot = published ? goldenSnapshotId(published) : undefined;

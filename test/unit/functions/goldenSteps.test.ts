@@ -175,6 +175,21 @@ describe("golden refresh steps", () => {
   });
 
   describe("cleanup", () => {
+    it("deletes the instances of superseded goldens within retention, but never the published or a newer golden's", async () => {
+      published("golden-prod-20261120");
+      rds.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [
+          { DBClusterIdentifier: "golden-prod-20261119", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261119-instance" }] },
+          { DBClusterIdentifier: "golden-prod-20261120", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261120-instance" }] },
+          { DBClusterIdentifier: "golden-prod-20261121", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261121-instance" }] },
+        ],
+      });
+      rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
+      const { deleted } = await cleanup(clients, settings, new Date("2026-11-21T01:00:00Z"));
+      expect(deleted).to.deep.equal(["golden-prod-20261119-instance"]);
+      expect(rds.commandCalls(DeleteDBClusterCommand)).to.have.length(0);
+    });
+
     it("deletes goldens and golden snapshots past retention, instances first, never the published or untagged ones", async () => {
       published("golden-prod-20261110");
       rds.on(DescribeDBClustersCommand).resolves({
