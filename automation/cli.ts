@@ -6,11 +6,11 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { cloneSummaryFromFile, renderFacts, stackFacts } from "./commands/ci";
 import { assertNoMandatoryViolations, plan, renderPlan } from "./commands/plan";
 import { requireCloneName, requireTtl } from "./commands/qa/common";
-import { createClone, validateCreate } from "./commands/qa/create";
+import { createClone, validateCreate, validateCreateFlags } from "./commands/qa/create";
 import { destroyClone, extendClone } from "./commands/qa/lifecycle";
 import { listClones, renderCloneTable } from "./commands/qa/list";
 import { ReapIncompleteError, reapClones } from "./commands/qa/reap";
-import { REPO_ROOT, defaultOwner, defaultStack, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
+import { REPO_ROOT, defaultOwner, defaultStack, publishedGoldenFor, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
 import { withInterrupts } from "./qa/interrupt";
 import { loadQaSettings } from "./qa/settings";
 import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
@@ -191,7 +191,12 @@ function addQaCommands(program: Command, io: Io): void {
       await emit(
         o,
         async () => {
-          const request = validateCreate(settings, { name, ttl: o.ttl, source: o.source, instanceClass: o.instanceClass, owner: o.owner }, defaultOwner());
+          const flags = { name, ttl: o.ttl, source: o.source, instanceClass: o.instanceClass, owner: o.owner };
+          // Flags first, so a typo never waits on AWS. The published golden is the default source when the stack has
+          // one; a configured raw --source needs no AWS call (and is masked).
+          validateCreateFlags(settings, flags, defaultOwner());
+          const raw = o.source !== undefined && settings.qa.sourceClusterIdentifiers.includes(o.source);
+          const request = validateCreate(settings, flags, defaultOwner(), raw ? undefined : await publishedGoldenFor(settings));
           const deps = await realDeps(settings, io.stderr);
           return withInterrupts(process, io.stderr, (signal) => createClone(settings, request, deps, { signal, showSecrets: o.showSecrets }));
         },

@@ -35,10 +35,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have drained: writes to a pipe are queued, and process.exit drops what is still
+ * queued (a `plan --json` longer than the 64 KiB pipe buffer came out cut short). Write callbacks run in order, so
+ * an empty write's callback runs after everything written before it.
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 main(process.argv).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

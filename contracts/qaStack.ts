@@ -35,6 +35,11 @@ export const QA_TAGS = {
   createdAt: "created-at",
   /** Stack tag only: creating → masking → ready. A clone is handed out only when ready. */
   status: "status",
+  /**
+   * Stack tag only: how the clone's data was masked. `engine` (masked and verified in the clone, #4/#5) or
+   * `golden:<cluster id>` (cloned from the published masked golden, #7: nothing to mask).
+   */
+  masking: "masking",
 } as const;
 
 /** Value of the `purpose` tag on every QA clone resource. */

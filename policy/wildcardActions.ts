@@ -20,6 +20,17 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "sts:GetCallerIdentity",
   // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.
   "iam:ListOpenIDConnectProviders",
+  // CloudWatch Logs vended-log deliveries, which Step Functions uses to write execution logs: no resource type
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The log group is named in the state
+  // machine's logging configuration, and the group is KMS-encrypted with the CMK.
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  // Account-level resource policies of CloudWatch Logs (vended-log delivery writes one): no resource type.
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
 ];
 
 const lowerCased = new Set(WILDCARD_ONLY_ACTIONS.map((a) => a.toLowerCase()));

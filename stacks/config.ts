@@ -7,6 +7,8 @@ import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
+import { ianaTimezone, schedulerCron } from "./configFields";
+import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -15,26 +17,6 @@ const MYSQL_IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
 const mysqlIdentifier = z
   .string()
   .regex(MYSQL_IDENTIFIER, "must be a MySQL identifier: letters, digits, _ or $, at most 64 characters");
-
-/** EventBridge Scheduler cron: six fields, one of day-of-month and day-of-week is "?". */
-const schedulerCron = z
-  .string()
-  .trim()
-  .refine((expr) => {
-    const fields = expr.split(/\s+/);
-    if (fields.length !== 6) return false;
-    if (!fields.every((f) => /^[0-9A-Z*?,/\-LW#]+$/.test(f))) return false;
-    return (fields[2] === "?") !== (fields[4] === "?");
-  }, 'must be an EventBridge Scheduler cron with six fields, e.g. "0 0 * * ? *" (one of day-of-month and day-of-week is "?")');
-
-const ianaTimezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be an IANA time zone such as Asia/Tokyo");
 
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an e-mail address");
 
@@ -189,6 +171,14 @@ const schema = z
     /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
     bigquery: bigquerySchema.optional(),
     qa: qaSchema.optional(),
+    /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
+    golden: goldenSchema.optional(),
+    /**
+     * What the daily analytics export reads: `raw` (the source's newest automated snapshot, #3) or `masked` (the
+     * golden's snapshot, started by the golden refresh). Default: `masked` in production when the golden is
+     * enabled, else `raw`.
+     */
+    exportSource: z.enum(["raw", "masked"]).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -219,7 +209,38 @@ const schema = z
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
+    const golden = c.golden === undefined ? undefined : goldenSchema.safeParse(c.golden);
+    const exportScheduleValid = schedulerCron.safeParse(c.exportSchedule.cron).success && ianaTimezone.safeParse(c.exportSchedule.timezone).success;
+    if (exportScheduleValid && (golden === undefined || golden.success)) {
+      const { problems } = resolveGolden(golden?.data, {
+        exportCron: c.exportSchedule.cron,
+        exportTimezone: c.exportSchedule.timezone,
+        exportSource: c.exportSource ?? defaultExportSource(c.environment, c.protectData, golden?.data?.enabled),
+      });
+      for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    }
+    // A QA clone of a golden re-reads its source on `qa extend`: the golden must outlive the longest clone.
+    if (golden?.success && golden.data.enabled && c.qa?.enabled && typeof c.qa.maxTtl === "number") {
+      const days = Math.ceil(c.qa.maxTtl / 86_400_000);
+      if (golden.data.retentionDays < days) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["golden", "retentionDays"],
+          message: `must be at least ${days} (qa.maxTtl): a clone's golden must exist as long as the clone can be extended`,
+        });
+      }
+    }
   });
+
+/** Production stacks are the ones named prod… unless protectData says otherwise. */
+function isProduction(environment: string, protectData: boolean | undefined): boolean {
+  return protectData ?? environment.startsWith("prod");
+}
+
+/** `masked` for production with the golden enabled (raw PII never leaves production by default), else `raw`. */
+function defaultExportSource(environment: string, protectData: boolean | undefined, goldenEnabled: boolean | undefined): "raw" | "masked" {
+  return isProduction(environment, protectData) && goldenEnabled === true ? "masked" : "raw";
+}
 
 type ParsedConfig = z.output<typeof schema>;
 
@@ -238,8 +259,14 @@ export interface Protection {
   readonly keyDeletionWindowDays: number;
 }
 
-/** The validated stack configuration. */
-export type PlatformConfig = Omit<ParsedConfig, "github"> & { readonly protection: Protection; readonly github?: GitHubConfig };
+/** The validated stack configuration. `golden` is present only when enabled, with its schedule resolved. */
+export type PlatformConfig = Omit<ParsedConfig, "github" | "golden" | "exportSource"> & {
+  readonly protection: Protection;
+  readonly github?: GitHubConfig;
+  readonly golden?: GoldenConfig;
+  readonly exportSource: "raw" | "masked";
+};
+export type { GoldenConfig } from "./goldenConfig";
 
 /** Every problem in a stack's config, each with its key path. */
 export class ConfigError extends Error {
@@ -289,13 +316,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     throw new ConfigError(problems);
   }
   const c = result.data;
-  const production = c.protectData ?? c.environment.startsWith("prod");
+  const production = isProduction(c.environment, c.protectData);
+  const exportSource = c.exportSource ?? defaultExportSource(c.environment, c.protectData, c.golden?.enabled);
+  // The schema's cross-checks passed, so this resolves without problems.
+  const golden = resolveGolden(c.golden, { exportCron: c.exportSchedule.cron, exportTimezone: c.exportSchedule.timezone, exportSource }).golden;
   // The platform's own source cluster is the default (and only) clone source unless the qa block lists others.
   const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
   return {
     ...c,
     github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
     qa,
+    golden,
+    exportSource,
     protection: {
       protect: production,
       forceDestroy: !production,

@@ -20,9 +20,18 @@ export default function platform() {
     glueDatabase: p.catalog.database.name,
     crawlerName: p.catalog.crawler.name,
     alertTopicArn: p.alerts.arn,
-    exportFunctionName: p.exportPipeline.exportFunction.name,
+    exportSource: cfg.exportSource,
+    ...(p.exportPipeline.exportFunction ? { exportFunctionName: p.exportPipeline.exportFunction.name } : {}),
     exportEventsFunctionName: p.exportPipeline.eventsFunction.name,
-    exportSchedule: p.exportPipeline.schedule.name,
+    ...(p.exportPipeline.schedule ? { exportSchedule: p.exportPipeline.schedule.name } : {}),
+    ...(p.golden
+      ? {
+          goldenStateMachineArn: p.golden.stateMachine.arn,
+          goldenParameterName: p.golden.parameter.name,
+          goldenSchedule: p.golden.schedule.name,
+          ...(p.golden.functions.export ? { goldenExportFunctionName: p.golden.functions.export.name } : {}),
+        }
+      : {}),
     ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
     // Only with a bigquery block. The access key's secret is deliberately not an output: it lives (encrypted) in the

@@ -5,10 +5,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
+import { goldenIdentifierPrefix } from "../contracts/golden";
 import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
+import { GoldenRefresh } from "../infra/golden/goldenRefresh";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
 import { ExportPipeline } from "../infra/exports/exportPipeline";
 import { QaReaper } from "../infra/qa/qaReaper";
@@ -32,12 +34,21 @@ export const ROLES = {
   exportEvents: "export-events",
   // Publishes to the encrypted alert topic on every deletion.
   qaReaper: QA_REAPER_ROLE,
+  // The golden refresh (#7): every step Lambda decrypts its environment and may alert; the cluster step has RDS
+  // encrypt the golden's master secret with the key; the mask step reads that secret and the salt; the export step
+  // starts exports (a grant); the state machine alerts the encrypted topic.
+  goldenCluster: "golden-cluster",
+  goldenMask: "golden-mask",
+  goldenExport: "golden-export",
+  goldenPublish: "golden-publish",
+  goldenStateMachine: "golden-refresh",
 } as const;
 
 /** Platform roles that do not use the CMK (the key policy does not name them). */
 export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
   qaReaperScheduler: "qa-reaper-scheduler",
+  goldenScheduler: "golden-scheduler",
 } as const;
 
 /**
@@ -107,11 +118,17 @@ export function createPlatform(cfg: PlatformConfig) {
       partition,
       region,
       userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
-      // StartExportTask creates a grant on the key for the export; only the export function starts exports.
-      grantRoleArns: [arnOf(ROLES.exportSnapshot)],
+      // StartExportTask creates a grant on the key for the export; only the export functions start exports (the raw
+      // one, or the golden refresh's when the export source is masked).
+      grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
-      logGroupPrefixes: ["/aws-glue/crawlers", `/aws/lambda/${physicalName(env, "")}`],
+      logGroupPrefixes: [
+        "/aws-glue/crawlers",
+        `/aws/lambda/${physicalName(env, "")}`,
+        // Step Functions' vended logs of the golden refresh.
+        ...(cfg.golden ? [`/aws/vendedlogs/states/${physicalName(env, "")}`] : []),
+      ],
       deletionWindowInDays: keyDeletionWindowDays,
     },
     dataBearing,
@@ -205,6 +222,16 @@ export function createPlatform(cfg: PlatformConfig) {
     alertTopicArn: alerts.arn,
     staleAfterHours: cfg.exportStaleAfterHours,
     logRetentionDays: cfg.lambdaLogRetentionDays,
+    exportSource: cfg.exportSource,
+    masked: cfg.exportSource === "masked" ? { exportFunctionName: physicalName(env, "golden-export"), snapshotPrefix: goldenIdentifierPrefix(env) } : undefined,
+  }, withProvider);
+
+  // The masked golden (#7): only where enabled. With exportSource masked it also starts the day's export.
+  const golden = cfg.golden && createGolden({ ...cfg, golden: cfg.golden }, { partition, region, accountId }, {
+    kmsKeyArn: key.arn,
+    alertTopicArn: alerts.arn,
+    exportsBucketName: exportsBucket.name,
+    rdsExportRoleArn: rdsExportRole.arn,
   }, withProvider);
 
   // The QA clones' AWS-side safety net (#5): only where QA clones are enabled.
@@ -260,5 +287,72 @@ export function createPlatform(cfg: PlatformConfig) {
       )
     : undefined;
 
-  return { provider, github, key, exportsBucket, resultsBucket, rdsExportRole, catalog, athena, alerts, exportPipeline, qaReaper: qaReaper || undefined, bigquery };
+  return {
+    provider,
+    github,
+    key,
+    exportsBucket,
+    resultsBucket,
+    rdsExportRole,
+    catalog,
+    athena,
+    alerts,
+    exportPipeline,
+    qaReaper: qaReaper || undefined,
+    golden: golden || undefined,
+    bigquery,
+  };
+}
+
+/** The golden refresh of an environment whose config enables it; names from contracts/naming. */
+function createGolden(
+  cfg: PlatformConfig & { golden: NonNullable<PlatformConfig["golden"]> },
+  arns: { partition: pulumi.Input<string>; region: string; accountId: pulumi.Input<string> },
+  deps: { kmsKeyArn: pulumi.Input<string>; alertTopicArn: pulumi.Input<string>; exportsBucketName: pulumi.Input<string>; rdsExportRoleArn: pulumi.Input<string> },
+  opts: pulumi.ComponentResourceOptions,
+): GoldenRefresh {
+  const env = cfg.environment;
+  const g = cfg.golden;
+  const fn = (role: string) => ({ functionName: physicalName(env, role), roleName: roleName(env, role) });
+  if (!g.network) throw new Error("golden.network is required when the golden is enabled"); // parseConfig guarantees it
+  return new GoldenRefresh(
+    "golden",
+    {
+      environment: env,
+      arns,
+      names: {
+        cluster: fn(ROLES.goldenCluster),
+        mask: fn(ROLES.goldenMask),
+        export: fn(ROLES.goldenExport),
+        publish: fn(ROLES.goldenPublish),
+        stateMachine: physicalName(env, "golden-refresh"),
+        stateMachineRole: roleName(env, ROLES.goldenStateMachine),
+        schedulerRole: roleName(env, OTHER_ROLES.goldenScheduler),
+        subnetGroup: physicalName(env, "golden"),
+        goldenSecurityGroup: physicalName(env, "golden"),
+        maskSecurityGroup: physicalName(env, "golden-mask"),
+        saltSecret: physicalName(env, "golden-masking-salt"),
+      },
+      sourceClusterId: cfg.sourceClusterIdentifier,
+      databases: cfg.databases,
+      schedule: g.schedule,
+      exportTimezone: cfg.exportSchedule.timezone,
+      leadHours: g.leadHours,
+      instanceClass: g.instanceClass,
+      retentionDays: g.retentionDays,
+      maskingRules: g.maskingRules,
+      network: g.network,
+      mask: g.mask,
+      staleAfterHours: g.staleAfterHours,
+      export:
+        cfg.exportSource === "masked"
+          ? { bucketName: deps.exportsBucketName, rdsExportRoleArn: deps.rdsExportRoleArn, exportOnly: cfg.exportOnly }
+          : undefined,
+      kmsKeyArn: deps.kmsKeyArn,
+      alertTopicArn: deps.alertTopicArn,
+      logRetentionDays: cfg.lambdaLogRetentionDays,
+      saltRecoveryDays: cfg.protection.protect ? 30 : 7,
+    },
+    opts,
+  );
 }

@@ -186,6 +186,20 @@ const describers: Record<string, Describer> = {
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i) => [
     `allow ${i.ipProtocol} ${i.fromPort}${i.toPort !== i.fromPort ? `-${i.toPort}` : ""} from ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId}`,
   ],
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (i) => [
+    `allow out ${i.ipProtocol} ${i.fromPort}${i.toPort !== i.fromPort ? `-${i.toPort}` : ""} to ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId ?? i.prefixListId}`,
+  ],
+  "aws:sfn/stateMachine:StateMachine": describeStateMachine,
+  "aws:ssm/parameter:Parameter": (i) => [
+    // The AWS provider marks every parameter value secret, even a String's placeholder.
+    `parameter ${i.name} (${i.type}${i.keyId ? `, encrypted with ${i.keyId}` : ""}), initial value ${i.value === "[secret]" ? "set (the provider keeps it secret)" : JSON.stringify(i.value)}`,
+  ],
+  "aws:secretsmanager/secret:Secret": (i) => [
+    `secret ${i.name}, encrypted with ${i.kmsKeyId ?? "the AWS-managed key aws/secretsmanager"}, recovery window ${i.recoveryWindowInDays ?? 30} days`,
+  ],
+  "aws:secretsmanager/secretVersion:SecretVersion": (i) => [
+    `value of ${i.secretId}: ${i.secretString === "[secret]" || i.secretBinary === "[secret]" ? "a Pulumi secret, never printed" : "NOT A PULUMI SECRET"}`,
+  ],
   "random:index/randomPassword:RandomPassword": (i) => [`random password, ${i.length} characters (secret)`],
   "aws:iam/user:User": (i) => [`user ${i.name}`],
   "aws:iam/userPolicy:UserPolicy": (i) => ["permissions:", ...summariseStatements(i.policy).map((l) => `  ${l}`)],
@@ -196,6 +210,29 @@ const describers: Record<string, Describer> = {
   ],
   "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
 };
+
+/** A state machine: type, size, which functions and topics its Tasks call, logging and tracing. */
+function describeStateMachine(i: Inputs): string[] {
+  let def: { States?: Record<string, Inputs>; TimeoutSeconds?: number };
+  try {
+    def = typeof i.definition === "string" ? JSON.parse(i.definition) : i.definition;
+  } catch {
+    return [`state machine ${i.name}: definition is not valid JSON`];
+  }
+  const states = Object.values(def.States ?? {});
+  const tasks = states.filter((s) => s.Type === "Task");
+  const functions = [...new Set(tasks.map((t) => t.Parameters?.FunctionName).filter((f): f is string => typeof f === "string"))];
+  const topics = [...new Set(tasks.map((t) => t.Parameters?.TopicArn).filter((t): t is string => typeof t === "string"))];
+  const unbounded = tasks.filter((t) => !Array.isArray(t.Retry) || t.Retry.some((r: Inputs) => !(r.MaxAttempts >= 0 && r.MaxAttempts <= 10)));
+  const log = i.loggingConfiguration;
+  return [
+    `state machine ${i.name} (${i.type ?? "STANDARD"}): ${states.length} states, ${tasks.length} tasks, timeout ${def.TimeoutSeconds ?? "none"}s`,
+    `invokes ${functions.map((f) => f.split(":").pop()).join(", ") || "no function"}${topics.length ? `; alerts ${topics.join(", ")}` : ""}`,
+    `retries: ${unbounded.length === 0 ? "bounded on every task" : `UNBOUNDED on ${unbounded.length} task(s)`}; catch: ${tasks.filter((t) => Array.isArray(t.Catch) && t.Catch.length > 0).length} of ${tasks.length} tasks`,
+    `logs ${log?.level ?? "OFF"}${log?.includeExecutionData ? " with execution data" : ""} → ${log?.logDestination ?? "nowhere"}; tracing ${onOff(i.tracingConfiguration?.enabled)}`,
+    `runs as ${i.roleArn}`,
+  ];
+}
 
 /** Param names that would carry a credential if someone put one in the wrong place. */
 const SECRET_PARAM = /secret|password|token/i;

@@ -90,6 +90,17 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     state.arn = `arn:aws:events:${region}:${MOCK_ACCOUNT_ID}:rule/${physical}`;
   } else if (type === "aws:scheduler/schedule:Schedule") {
     state.arn = `arn:aws:scheduler:${region}:${MOCK_ACCOUNT_ID}:schedule/default/${physical}`;
+  } else if (type === "aws:cloudwatch/logGroup:LogGroup") {
+    // The provider reports a log group's ARN without the trailing ":*".
+    state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physical}`;
+  } else if (type === "aws:sfn/stateMachine:StateMachine") {
+    // Step Functions ARNs use the service name "states" and a colon before the name.
+    state.arn = `arn:aws:states:${region}:${MOCK_ACCOUNT_ID}:stateMachine:${physical}`;
+  } else if (type === "aws:secretsmanager/secret:Secret") {
+    // Secrets Manager appends six random characters to a secret's name in its ARN.
+    state.arn = `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT_ID}:secret:${physical}-AbCdEf`;
+  } else if (type === "aws:ssm/parameter:Parameter") {
+    state.arn = `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${physical.startsWith("/") ? "" : "/"}${physical}`;
   } else if (type === "aws:iam/accessKey:AccessKey") {
     // A recognisable fake pair; the secret must flow only into secret inputs, which the tests check.
     Object.assign(state, { secret: MOCK_SECRET_ACCESS_KEY, status: "Active" });

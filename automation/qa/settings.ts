@@ -1,4 +1,5 @@
 /** The QA clone settings of one platform stack (`--stack stg`), read from Pulumi.<stack>.yaml. */
+import { goldenParameterName } from "../../contracts/golden";
 import { type PlatformConfig, type QaConfig, parseConfig } from "../../stacks/config";
 import { UsageError } from "../errors";
 import { readStackConfig } from "../stackFiles";
@@ -18,6 +19,11 @@ export interface QaSettings {
     readonly subnetIds: readonly string[];
     readonly connect: ConnectPath;
   };
+  /**
+   * Present when the stack has an enabled golden (#7): `qa create` then clones the published golden by default and
+   * skips masking. The parameter holds the published golden's cluster id.
+   */
+  readonly golden?: { readonly parameterName: string };
 }
 
 /** Narrows validated config to QA settings. @throws UsageError when QA clones are disabled for the stack. */
@@ -36,6 +42,7 @@ export function qaSettings(stack: string, cfg: PlatformConfig): QaSettings {
     region: cfg.region,
     databases: cfg.databases,
     qa: { ...qa, sourceClusterIdentifiers: qa.sourceClusterIdentifiers, vpcId: qa.vpcId, subnetIds: qa.subnetIds, connect: qa.connect },
+    golden: cfg.golden ? { parameterName: goldenParameterName(cfg.environment) } : undefined,
   };
 }
 

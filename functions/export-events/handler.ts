@@ -22,6 +22,8 @@ const bucketName = requireEnv("EXPORT_BUCKET");
 const databaseName = requireEnv("GLUE_DATABASE");
 const alertTopicArn = requireEnv("ALERT_TOPIC_ARN");
 const exportFunctionName = requireEnv("EXPORT_FUNCTION_NAME");
+/** `masked`: exports come from the golden refresh, and a retry names the day (functions/golden-export). */
+const exportSource = process.env.EXPORT_SOURCE === "masked" ? "masked" : "raw";
 
 const logger = createLogger("export-events");
 const rds = new RDSClient({});
@@ -75,7 +77,12 @@ export async function handler(event: unknown): Promise<EventResult> {
   }
   const id = task.ExportTaskIdentifier;
   if (parsed.outcome !== "completed") {
-    const attempt = parseExportId(environment, id)?.attempt ?? 1;
+    const parsedId = parseExportId(environment, id);
+    const attempt = parsedId?.attempt ?? 1;
+    const invoke =
+      exportSource === "masked"
+        ? `aws lambda invoke --function-name ${exportFunctionName} --cli-binary-format raw-in-base64-out --payload '{"day":"${parsedId?.day ?? "<yyyymmdd>"}"}' /dev/null`
+        : `aws lambda invoke --function-name ${exportFunctionName} /dev/null`;
     logger.error("export task did not complete", { exportTaskIdentifier: id, status: task.Status, failureCause: task.FailureCause });
     await publishAlert(sns, alertTopicArn, environment, {
       subject: `export ${id} ${parsed.outcome}`,
@@ -87,7 +94,7 @@ export async function handler(event: unknown): Promise<EventResult> {
         source: task.SourceArn,
         retry:
           attempt < MAX_EXPORT_ATTEMPTS
-            ? `fix the cause, then: aws lambda invoke --function-name ${exportFunctionName} /dev/null (starts attempt ${attempt + 1})`
+            ? `fix the cause, then: ${invoke} (starts attempt ${attempt + 1})`
             : "every attempt for this day is used; export a later day",
       },
     });

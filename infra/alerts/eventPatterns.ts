@@ -23,15 +23,16 @@ export function crawlerFailurePattern(crawlerNames: readonly string[]): Record<s
  * exports RDS reports the snapshot as `SourceIdentifier` (automated snapshots are named `rds:<source>-<time>`);
  * for direct cluster exports it is the cluster. `<env>-` (this stack's export ids) is matched as well, in case the
  * task itself is named. The rule narrows; the handler decides, by looking the task up and checking its identifier
- * with parseExportId, so a foreign event that slips through is ignored.
+ * with parseExportId, so a foreign event that slips through is ignored. `extraPrefixes` adds other snapshots whose
+ * exports are this stack's: the masked golden's (`golden-<env>-`, issue #7).
  */
-export function exportEventsPattern(environment: string, sourceIdentifier: string): Record<string, unknown> {
+export function exportEventsPattern(environment: string, sourceIdentifier: string, extraPrefixes: readonly string[] = []): Record<string, unknown> {
   return {
     source: ["aws.rds"],
     "detail-type": [...EXPORT_EVENT_DETAIL_TYPES],
     detail: {
       EventID: Object.keys(EXPORT_EVENT_OUTCOMES),
-      SourceIdentifier: [{ prefix: `rds:${sourceIdentifier}-` }, sourceIdentifier, { prefix: `${environment}-` }],
+      SourceIdentifier: [{ prefix: `rds:${sourceIdentifier}-` }, sourceIdentifier, { prefix: `${environment}-` }, ...extraPrefixes.map((prefix) => ({ prefix }))],
     },
   };
 }

@@ -41,7 +41,7 @@ export const LAMBDA_ARCHITECTURE = "arm64";
 const cache = new Map<string, LambdaBundle>();
 
 /** esbuild output for one handler: `index.js` and `index.js.map`, in memory. */
-function bundle(name: string): { code: Uint8Array; map: Uint8Array } {
+function bundle(name: string, define: Readonly<Record<string, string>>): { code: Uint8Array; map: Uint8Array } {
   const entry = path.join(REPO_ROOT, "functions", name, "handler.ts");
   const outfile = path.join(BUILD_DIR, name, "index.js");
   const result = buildSync({
@@ -67,6 +67,8 @@ function bundle(name: string): { code: Uint8Array; map: Uint8Array } {
     external: [],
     logLevel: "silent",
     charset: "utf8",
+    // Build-time constants (identifier → JS expression), e.g. the golden mask Lambda's rules text.
+    define: { ...define },
   });
   const code = result.outputFiles.find((f) => f.path === outfile);
   const map = result.outputFiles.find((f) => f.path === `${outfile}.map`);
@@ -137,20 +139,27 @@ export function deterministicZip(entries: readonly { name: string; data: Uint8Ar
 }
 
 /**
- * Bundles `functions/<name>/handler.ts` and writes `.build/lambda/<name>.zip`. Cached per process.
+ * Bundles `functions/<name>/handler.ts` and writes `.build/lambda/<name>.zip`. Cached per process (and per `define`).
  * @param options.fresh bypass the cache (tests that prove determinism build twice).
+ * @param options.define esbuild `define`: identifiers replaced by JS expressions (JSON.stringify a string). The same
+ *   values give the same bytes; different values give a different zip, hash and code update.
  */
-export function buildLambda(name: string, options: { fresh?: boolean } = {}): LambdaBundle {
+export function buildLambda(name: string, options: { fresh?: boolean; define?: Readonly<Record<string, string>> } = {}): LambdaBundle {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new RangeError(`invalid function directory name: ${name}`);
-  const cached = cache.get(name);
+  const define = options.define ?? {};
+  const key = Object.keys(define).length === 0 ? name : `${name}\0${JSON.stringify(Object.entries(define).sort(([a], [b]) => a.localeCompare(b)))}`;
+  const cached = cache.get(key);
   if (cached && !options.fresh) return cached;
-  const { code, map } = bundle(name);
+  const { code, map } = bundle(name, define);
   const zip = deterministicZip([
     { name: "index.js", data: code },
     { name: "index.js.map", data: map },
   ]);
   mkdirSync(BUILD_DIR, { recursive: true });
-  const zipPath = path.join(BUILD_DIR, `${name}.zip`);
+  // A bundle with build-time constants gets its own file, so two variants built in one process never overwrite the
+  // zip the other's FileArchive points at.
+  const variant = key === name ? "" : `-${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+  const zipPath = path.join(BUILD_DIR, `${name}${variant}.zip`);
   writeFileSync(zipPath, zip);
   const built: LambdaBundle = {
     name,
@@ -160,6 +169,6 @@ export function buildLambda(name: string, options: { fresh?: boolean } = {}): La
     bundleBytes: code.byteLength,
     sourceMapBytes: map.byteLength,
   };
-  cache.set(name, built);
+  cache.set(key, built);
   return built;
 }

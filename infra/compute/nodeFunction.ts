@@ -43,6 +43,8 @@ export interface NodeFunctionArgs {
   readonly maximumRetryAttempts?: number;
   /** Seconds an async event may wait (throttled or retrying) before it is dropped to the destination. Default 6 h. */
   readonly maximumEventAgeSeconds?: number;
+  /** Build-time constants for esbuild's `define` (see lambdaBundle `buildLambda`). Default none. */
+  readonly define?: Readonly<Record<string, string>>;
   /** Run in a VPC (for functions that reach a database). Adds the AWS-managed VPC execution policy. */
   readonly vpc?: { readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>; readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]> };
 }
@@ -120,7 +122,7 @@ export class NodeFunction extends pulumi.ComponentResource {
       child,
     );
 
-    this.bundle = buildLambda(args.source);
+    this.bundle = buildLambda(args.source, { define: args.define });
     this.function = new aws.lambda.Function(
       name,
       {

@@ -37,13 +37,23 @@ export interface ExportPipelineArgs {
   /** Page when no export completed for this many hours (the dead-man's switch). */
   readonly staleAfterHours: number;
   readonly logRetentionDays: number;
+  /**
+   * `raw` (default): the schedule exports the source's newest automated snapshot. `masked` (issue #7): no raw export
+   * function and no schedule at all, so raw PII is never exported; the golden refresh starts each day's export from
+   * its masked snapshot, and the events rule also matches the golden's snapshots.
+   */
+  readonly exportSource?: "raw" | "masked";
+  /** With `masked`: the function that starts (and retries) the masked export, and the golden snapshot prefix. */
+  readonly masked?: { readonly exportFunctionName: string; readonly snapshotPrefix: string };
 }
 
 /** Two functions, their schedule and event rule, and the dead-man's switch. */
 export class ExportPipeline extends pulumi.ComponentResource {
-  readonly exportFunction: NodeFunction;
+  /** The raw export function; absent with `exportSource: masked`. */
+  readonly exportFunction?: NodeFunction;
   readonly eventsFunction: NodeFunction;
-  readonly schedule: aws.scheduler.Schedule;
+  /** The raw export schedule; absent with `exportSource: masked`. */
+  readonly schedule?: aws.scheduler.Schedule;
   readonly eventsRule: aws.cloudwatch.EventRule;
   readonly deadMansSwitch: aws.cloudwatch.MetricAlarm;
 
@@ -51,6 +61,10 @@ export class ExportPipeline extends pulumi.ComponentResource {
     super("platform:exports:ExportPipeline", name, {}, opts);
     if (!Number.isInteger(args.staleAfterHours) || args.staleAfterHours <= 24 || args.staleAfterHours > 168) {
       throw new pulumi.InputPropertyError({ propertyPath: "staleAfterHours", reason: "must be 25..168 hours for a daily export" });
+    }
+    const masked = args.exportSource === "masked";
+    if (masked && !args.masked) {
+      throw new pulumi.InputPropertyError({ propertyPath: "masked", reason: "exportSource masked needs the masked export function's name and the golden snapshot prefix" });
     }
     const child = { parent: this };
     const common = {
@@ -62,38 +76,41 @@ export class ExportPipeline extends pulumi.ComponentResource {
       logRetentionDays: args.logRetentionDays,
     };
 
-    this.exportFunction = new NodeFunction(
-      `${name}-export-snapshot`,
-      {
-        ...common,
-        functionName: args.names.exportFunction,
-        roleName: args.names.exportRole,
-        source: "export-snapshot",
-        description: "starts today's RDS snapshot export to S3 (idempotent per day)",
-        timeoutSeconds: 60,
-        // One run at a time: two concurrent runs could both decide to start today's export.
-        reservedConcurrency: 1,
-        statements: exportSnapshotStatements({
-          arns: args.arns,
-          snapshotType: args.snapshotType,
-          sourceIdentifier: args.sourceIdentifier,
-          exportRoleArn: args.rdsExportRoleArn,
-          kmsKeyArn: args.kmsKeyArn,
-        }),
-        environment: {
-          ENVIRONMENT: args.environment,
-          SOURCE_IDENTIFIER: args.sourceIdentifier,
-          SNAPSHOT_TYPE: args.snapshotType,
-          EXPORT_BUCKET: args.exportsBucketName,
-          EXPORT_ROLE_ARN: args.rdsExportRoleArn,
-          KMS_KEY_ARN: args.kmsKeyArn,
-          EXPORT_ONLY: JSON.stringify(args.exportOnly ?? []),
-          SCHEDULE_TIMEZONE: args.schedule.timezone,
-          ALERT_TOPIC_ARN: args.alertTopicArn,
-        },
-      },
-      child,
-    );
+    // Masked: the raw export does not exist, so nobody (not even a manual invoke) can export raw PII from here.
+    this.exportFunction = masked
+      ? undefined
+      : new NodeFunction(
+          `${name}-export-snapshot`,
+          {
+            ...common,
+            functionName: args.names.exportFunction,
+            roleName: args.names.exportRole,
+            source: "export-snapshot",
+            description: "starts today's RDS snapshot export to S3 (idempotent per day)",
+            timeoutSeconds: 60,
+            // One run at a time: two concurrent runs could both decide to start today's export.
+            reservedConcurrency: 1,
+            statements: exportSnapshotStatements({
+              arns: args.arns,
+              snapshotType: args.snapshotType,
+              sourceIdentifier: args.sourceIdentifier,
+              exportRoleArn: args.rdsExportRoleArn,
+              kmsKeyArn: args.kmsKeyArn,
+            }),
+            environment: {
+              ENVIRONMENT: args.environment,
+              SOURCE_IDENTIFIER: args.sourceIdentifier,
+              SNAPSHOT_TYPE: args.snapshotType,
+              EXPORT_BUCKET: args.exportsBucketName,
+              EXPORT_ROLE_ARN: args.rdsExportRoleArn,
+              KMS_KEY_ARN: args.kmsKeyArn,
+              EXPORT_ONLY: JSON.stringify(args.exportOnly ?? []),
+              SCHEDULE_TIMEZONE: args.schedule.timezone,
+              ALERT_TOPIC_ARN: args.alertTopicArn,
+            },
+          },
+          child,
+      );
 
     this.eventsFunction = new NodeFunction(
       `${name}-export-events`,
@@ -116,32 +133,36 @@ export class ExportPipeline extends pulumi.ComponentResource {
           EXPORT_BUCKET: args.exportsBucketName,
           GLUE_DATABASE: args.glueDatabaseName,
           ALERT_TOPIC_ARN: args.alertTopicArn,
-          EXPORT_FUNCTION_NAME: args.names.exportFunction,
+          // Named in failure alerts as the way to retry: the masked export's function when the source is masked.
+          EXPORT_FUNCTION_NAME: masked && args.masked ? args.masked.exportFunctionName : args.names.exportFunction,
+          EXPORT_SOURCE: masked ? "masked" : "raw",
         },
       },
       child,
     );
 
-    this.schedule = createScheduledInvocation(
-      name,
-      {
-        scheduleName: args.names.schedule,
-        description: "Daily RDS snapshot export",
-        roleName: args.names.schedulerRole,
-        accountId: args.arns.accountId,
-        expression: `cron(${args.schedule.cron})`,
-        timezone: args.schedule.timezone,
-        target: { kind: "lambda", arn: this.exportFunction.arn },
-      },
-      child,
-    ).schedule;
+    this.schedule =
+      this.exportFunction &&
+      createScheduledInvocation(
+        name,
+        {
+          scheduleName: args.names.schedule,
+          description: "Daily RDS snapshot export",
+          roleName: args.names.schedulerRole,
+          accountId: args.arns.accountId,
+          expression: `cron(${args.schedule.cron})`,
+          timezone: args.schedule.timezone,
+          target: { kind: "lambda", arn: this.exportFunction.arn },
+        },
+        child,
+      ).schedule;
 
     this.eventsRule = new aws.cloudwatch.EventRule(
       `${name}-events`,
       {
         name: args.names.eventsRule,
         description: "RDS export task completed/failed/canceled for this stack's source",
-        eventPattern: pulumi.jsonStringify(exportEventsPattern(args.environment, args.sourceIdentifier)),
+        eventPattern: pulumi.jsonStringify(exportEventsPattern(args.environment, args.sourceIdentifier, masked && args.masked ? [args.masked.snapshotPrefix] : [])),
       },
       child,
     );
@@ -181,6 +202,6 @@ export class ExportPipeline extends pulumi.ComponentResource {
       },
       child,
     );
-    this.registerOutputs({ exportFunction: this.exportFunction.name, eventsFunction: this.eventsFunction.name, schedule: this.schedule.name });
+    this.registerOutputs({ exportFunction: this.exportFunction?.name, eventsFunction: this.eventsFunction.name, schedule: this.schedule?.name });
   }
 }

@@ -13,7 +13,8 @@ export interface ArnContext {
   readonly accountId: pulumi.Input<string>;
 }
 
-const rdsArn = (c: ArnContext, resource: string) => pulumi.interpolate`arn:${c.partition}:rds:${c.region}:${c.accountId}:${resource}`;
+/** `arn:<partition>:rds:<region>:<account>:<resource>` */
+export const rdsArn = (c: ArnContext, resource: string) => pulumi.interpolate`arn:${c.partition}:rds:${c.region}:${c.accountId}:${resource}`;
 
 /** Statement that lets RDS export tasks be started and read: neither action supports resource-level permissions. */
 function exportTaskStatement(actions: string[]): PolicyStatement {
@@ -54,8 +55,16 @@ export function exportSnapshotStatements(args: {
           Action: "rds:DescribeDBSnapshots",
           Resource: [rdsArn(a, `db:${src}`), rdsArn(a, `snapshot:rds:${src}-*`)],
         };
+  return [describeSnapshots, ...startExportStatements({ exportRoleArn: args.exportRoleArn, kmsKeyArn: args.kmsKeyArn })];
+}
+
+/**
+ * What starting an export needs besides reading the snapshot: the export task actions, passing the RDS export role
+ * (to RDS exports only) and the KMS grant the export takes on the CMK. Shared by the raw daily export and the golden
+ * refresh's masked export.
+ */
+export function startExportStatements(args: { readonly exportRoleArn: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> }): PolicyStatement[] {
   return [
-    describeSnapshots,
     exportTaskStatement(["rds:StartExportTask", "rds:DescribeExportTasks"]),
     {
       Sid: "PassOnlyTheExportRole",

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -16,6 +16,33 @@ function cli(args: string[], cwd = REPO_ROOT) {
 
 describe("npm run plan (child process)", function () {
   this.timeout(120_000);
+  /** prod's stack file with `exportSource: raw`, to show the raw export pipeline. */
+  let rawProdDir: string;
+  before(() => {
+    rawProdDir = mkdtempSync(path.join(tmpdir(), "plan-raw-"));
+    copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(rawProdDir, "Pulumi.yaml"));
+    const prod = readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8");
+    writeFileSync(path.join(rawProdDir, "Pulumi.prod.yaml"), prod.replace("data-platform:exportSource: masked", "data-platform:exportSource: raw"));
+  });
+  after(() => rmSync(rawProdDir, { recursive: true, force: true }));
+
+  it("shows the golden state machine, its functions and its alarms, and no raw export in prod (masked export)", () => {
+    const { code, stdout } = cli(["plan", "prod"]);
+    expect(code).to.equal(0);
+    expect(stdout).to.contain('▸ GoldenRefresh "golden"');
+    expect(stdout).to.match(/state machine data-platform-prod-golden-refresh \(STANDARD\): \d+ states, 14 tasks, timeout 43200s/);
+    expect(stdout).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-export, data-platform-prod-golden-publish");
+    expect(stdout).to.contain("retries: bounded on every task; catch: 13 of 14 tasks");
+    expect(stdout).to.match(/logs ALL with execution data → arn:aws:logs:ap-northeast-1:123456789012:log-group:\/aws\/vendedlogs\/states\/data-platform-prod-golden-refresh:\*; tracing off/);
+    expect(stdout).to.contain("schedule data-platform-prod-golden-refresh: cron(0 21 * * ? *) in Asia/Tokyo");
+    expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-failed: Sum of AWS/States/ExecutionsFailed");
+    expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-timedout: Sum of AWS/States/ExecutionsTimedOut");
+    expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-no-golden-published: Sum of DataPlatform/Golden/GoldenPublished (Environment=prod) < 1");
+    expect(stdout).to.contain("parameter /data-platform/prod/golden/cluster-id (String)");
+    expect(stdout).to.contain("value of golden-salt-id: a Pulumi secret, never printed");
+    expect(stdout).to.not.contain("function data-platform-prod-export-snapshot");
+    expect(stdout).to.not.contain("schedule data-platform-prod-daily-export");
+  });
 
   for (const stack of ["stg", "prod"]) {
     it(`prints the ${stack} plan grouped by component with the properties a reviewer checks`, () => {
@@ -34,7 +61,8 @@ describe("npm run plan (child process)", function () {
     });
 
     it(`shows the ${stack} export functions, schedule, event rule and alarms`, () => {
-      const { code, stdout } = cli(["plan", stack]);
+      // prod exports the masked golden by default; its raw pipeline is what this test reads.
+      const { code, stdout } = cli(["plan", stack], stack === "prod" ? rawProdDir : REPO_ROOT);
       expect(code).to.equal(0);
       expect(stdout).to.contain(`function data-platform-${stack}-export-snapshot: nodejs22.x on arm64`);
       expect(stdout).to.contain("reserved concurrency 1");

@@ -37,8 +37,20 @@ export interface CreateRequest {
   /** Milliseconds. */
   readonly ttl: number;
   readonly source: string;
+  /**
+   * The source is the published masked golden (#7): the clone holds no PII from its first moment, so masking is
+   * skipped. False for a raw source, which is masked and verified before the clone is handed out.
+   */
+  readonly fromGolden: boolean;
   readonly instanceClass: string;
   readonly owner: string;
+}
+
+/** Masking that did not run because the clone's source is the masked golden. */
+export interface GoldenMasking {
+  readonly skipped: true;
+  readonly reason: string;
+  readonly golden: string;
 }
 
 /** What `qa create` prints. `password` is null unless --show-secrets. */
@@ -55,27 +67,49 @@ export interface CreatedClone {
   readonly user: string;
   readonly password: string | null;
   readonly connect: { readonly via: string; readonly commands: readonly string[] };
-  readonly masking: MaskingReport;
+  readonly masking: MaskingReport | GoldenMasking;
 }
 
 /** AWS tag values allow letters, digits, spaces and `_ . : / = + - @`. */
 const OWNER = /^[\p{L}\p{N} _.:/=+\-@]{1,128}$/u;
 const INSTANCE_CLASS = /^db\.[a-z0-9]+\.[a-z0-9]+$/;
 
-/** Checks the flags against config without touching any stack. @throws UsageError (exit 2) */
-export function validateCreate(settings: QaSettings, options: CreateOptions, defaultOwner: string): CreateRequest {
+/**
+ * Checks the flags against config without touching any stack. With a golden enabled for the stack, the default
+ * source is the published golden (`publishedGolden`, read from its SSM parameter by the caller); a configured raw
+ * source can still be named with --source, and is then masked. @throws UsageError (exit 2)
+ */
+export function validateCreate(settings: QaSettings, options: CreateOptions, defaultOwner: string, publishedGolden?: string): CreateRequest {
+  const { name, ttl, instanceClass, owner } = validateCreateFlags(settings, options, defaultOwner);
+  const sources = settings.qa.sourceClusterIdentifiers;
+  const golden = settings.golden ? publishedGolden : undefined;
+  if (settings.golden && options.source === undefined && golden === undefined) {
+    throw new UsageError(
+      `no masked golden is published yet (${settings.golden.parameterName}); pass --source <${sources.join("|")}> to clone a raw source and mask it`,
+    );
+  }
+  const source = options.source ?? golden ?? sources[0];
+  const fromGolden = golden !== undefined && source === golden;
+  if (!fromGolden && !sources.includes(source)) {
+    const allowed = [...(golden ? [`${golden} (the published golden)`] : []), ...sources];
+    throw new UsageError(`--source ${source} is not a configured clone source; allowed: ${allowed.join(", ")}`);
+  }
+  return { name, stack: qaStackName(name), ttl, source, fromGolden, instanceClass, owner };
+}
+
+/** The flags that need no lookup (name, TTL, instance class, owner), checked before any AWS call. @throws UsageError */
+export function validateCreateFlags(
+  settings: QaSettings,
+  options: CreateOptions,
+  defaultOwner: string,
+): { name: string; ttl: number; instanceClass: string; owner: string } {
   const name = requireCloneName(options.name);
   const ttl = options.ttl === undefined ? settings.qa.defaultTtl : requireTtl(options.ttl, settings.qa.maxTtl);
-  const sources = settings.qa.sourceClusterIdentifiers;
-  const source = options.source ?? sources[0];
-  if (!sources.includes(source)) {
-    throw new UsageError(`--source ${source} is not a configured clone source; allowed: ${sources.join(", ")}`);
-  }
   const instanceClass = options.instanceClass ?? settings.qa.instanceClass;
   if (!INSTANCE_CLASS.test(instanceClass)) throw new UsageError(`--instance-class "${instanceClass}" is not an RDS instance class such as db.r6g.large`);
   const owner = options.owner ?? defaultOwner;
   if (!OWNER.test(owner)) throw new UsageError(`--owner "${owner}" must be 1-128 letters, digits, spaces or _ . : / = + - @`);
-  return { name, stack: qaStackName(name), ttl, source, instanceClass, owner };
+  return { name, ttl, instanceClass, owner };
 }
 
 /** Refuses a name that is taken and a source whose clone cap is reached. @throws CloneExistsError, UsageError */
@@ -171,15 +205,27 @@ export async function createClone(
     const password = stringOutput(outputs, "password");
     const port = Number(outputs.port?.value ?? 3306);
 
-    await workspace.setTags(stack, { [QA_TAGS.status]: "masking" });
-    progress.phase("masking");
-    const masking = await deps.masker.run(
-      { host: endpoint, port, user, password, databases: settings.databases },
-      { onPhase: (phase, database) => progress.phase(`${phase} ${database}`), onOutput: (text) => progress.output(text), signal },
+    let masking: MaskingReport | GoldenMasking;
+    if (request.fromGolden) {
+      // The golden was masked and verified before it was published, and a copy-on-write clone holds exactly its
+      // data: there is nothing to mask, and masked values would be masked again.
+      const reason = `source ${request.source} is the published masked golden (masked and verified before it was published)`;
+      progress.phase(`masking skipped: ${reason}`);
+      masking = { skipped: true, reason, golden: request.source };
+      await workspace.setTags(stack, { [QA_TAGS.masking]: `golden:${request.source}`, [QA_TAGS.status]: "ready" });
+    } else {
+      await workspace.setTags(stack, { [QA_TAGS.masking]: "engine", [QA_TAGS.status]: "masking" });
+      progress.phase("masking");
+      masking = await deps.masker.run(
+        { host: endpoint, port, user, password, databases: settings.databases },
+        { onPhase: (phase, database) => progress.phase(`${phase} ${database}`), onOutput: (text) => progress.output(text), signal },
+      );
+      checkAbort();
+      await workspace.setTags(stack, { [QA_TAGS.status]: "ready" });
+    }
+    progress.done(
+      `clone ${name} is ready, ${request.fromGolden ? `cloned from the masked golden ${request.source}` : "masked and verified"}; it expires at ${expiresAt.toISOString()}`,
     );
-    checkAbort();
-    await workspace.setTags(stack, { [QA_TAGS.status]: "ready" });
-    progress.done(`clone ${name} is ready, masked and verified; it expires at ${expiresAt.toISOString()}`);
 
     return {
       name,

@@ -51,8 +51,9 @@ export async function realDeps(settings: QaSettings, stderr: (text: string) => v
 /** Human-readable `qa create` result (the password only when it was asked for). */
 export function renderCreated(c: CreatedClone, environment: string): string {
   const secretHint = `hidden; pass --show-secrets, or: pulumi stack output password --show-secrets --stack organization/${qaProjectName(environment)}/${c.stack}`;
+  const how = "skipped" in c.masking ? `cloned from the masked golden ${c.masking.golden}; masking skipped` : "masked and verified";
   return [
-    `clone ${c.name} is ready: masked and verified`,
+    `clone ${c.name} is ready: ${how}`,
     `  endpoint  ${c.endpoint}:${c.port}`,
     `  user      ${c.user}`,
     `  password  ${c.password ?? secretHint}`,
@@ -60,6 +61,17 @@ export function renderCreated(c: CreatedClone, environment: string): string {
     `connect (${c.connect.via}):`,
     ...c.connect.commands.map((l) => `  ${l}`),
   ].join("\n");
+}
+
+/**
+ * The published golden for a stack with a golden, read from its SSM parameter (undefined otherwise). Only called
+ * after the flags are valid, so a usage error never waits on AWS.
+ */
+export async function publishedGoldenFor(settings: QaSettings): Promise<string | undefined> {
+  if (!settings.golden) return undefined;
+  const { SSMClient } = await import("@aws-sdk/client-ssm");
+  const { readPublishedGolden } = await import("../../qa/golden");
+  return readPublishedGolden(new SSMClient({ region: settings.region }), settings.environment, settings.golden.parameterName);
 }
 
 /** Human-readable `qa reap` result. */

@@ -40,6 +40,12 @@ describe("EncryptionKey", () => {
       ROLE("export-snapshot"),
       ROLE("export-events"),
       ROLE("qa-reaper"),
+      // The golden refresh (issue #7): its four step Lambdas and its state machine.
+      ROLE("golden-cluster"),
+      ROLE("golden-mask"),
+      ROLE("golden-export"),
+      ROLE("golden-publish"),
+      ROLE("golden-refresh"),
     ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
@@ -55,6 +61,8 @@ describe("EncryptionKey", () => {
     expect(logs?.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.deep.equal([
       "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws-glue/crawlers*",
       "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/lambda/data-platform-stg-*",
+      // Step Functions' vended logs of the golden refresh (stg has a golden).
+      "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/vendedlogs/states/data-platform-stg-*",
     ]);
   });
 
@@ -112,7 +120,21 @@ describe("IAM roles", () => {
     const policies = [...ofType(resources, "aws:iam/rolePolicy:RolePolicy"), ...ofType(resources, "aws:iam/userPolicy:UserPolicy")];
     expect(policies.map((p) => p.type), "stg has the BigQuery transfer user").to.include("aws:iam/userPolicy:UserPolicy");
     // Each entry is documented at the statement: the Service Authorization Reference lists no resource type.
-    const needsStar = new Set(["glue:GetSecurityConfiguration", "rds:StartExportTask", "rds:DescribeExportTasks"]);
+    const needsStar = new Set([
+      "glue:GetSecurityConfiguration",
+      "rds:StartExportTask",
+      "rds:DescribeExportTasks",
+      // The golden refresh (stg has a golden): its publication metric (namespace-conditioned) and Step Functions'
+      // vended-log delivery.
+      "cloudwatch:PutMetricData",
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+    ]);
     const starred: string[] = [];
     for (const rp of policies) {
       for (const s of statements(rp.inputs.policy)) {
@@ -139,6 +161,13 @@ describe("IAM roles", () => {
       // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
       "data-platform-stg-qa-reaper",
       "data-platform-stg-qa-reaper-scheduler",
+      // From the `golden` block (issue #7): the step Lambdas (stg exports raw, so no golden-export), the state
+      // machine and its schedule.
+      "data-platform-stg-golden-cluster",
+      "data-platform-stg-golden-mask",
+      "data-platform-stg-golden-publish",
+      "data-platform-stg-golden-refresh",
+      "data-platform-stg-golden-scheduler",
       // From the `github` block of Pulumi.stg.yaml (issue #8).
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",

@@ -231,4 +231,95 @@ describe("stack config schema", () => {
       expect(problems.find((p) => p.startsWith("data-platform:exportStaleAfterHours"))).to.match(/more than 24/);
     });
   });
+
+  describe("golden block and export source (issue #7)", () => {
+    const prodGolden = () => JSON.parse(stackConfig("prod")["data-platform:golden"]) as Record<string, unknown>;
+
+    it("derives the refresh schedule leadHours before the export, in the export's time zone", () => {
+      const cfg = parseConfig(stackConfig("prod"));
+      expect(cfg.golden?.schedule).to.deep.equal({ cron: "0 21 * * ? *", timezone: "Asia/Tokyo" });
+      const later = parseConfig(stackConfig("prod", { "data-platform:exportSchedule": { cron: "30 6 * * ? *", timezone: "UTC" }, "data-platform:golden": { ...prodGolden(), leadHours: 4 } }));
+      expect(later.golden?.schedule).to.deep.equal({ cron: "30 2 * * ? *", timezone: "UTC" });
+    });
+
+    it("fills in defaults: one db.r6g.large, 3 days of retention, sql/masking.yaml, a 600 s slice in a 900 s Lambda", () => {
+      const network = { vpcId: "vpc-0a1b2c3d4e5f60718", subnetIds: ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722"] };
+      const cfg = parseConfig(stackConfig("stg", { "data-platform:golden": { network } }));
+      expect(cfg.golden).to.deep.include({ enabled: true, leadHours: 3, instanceClass: "db.r6g.large", retentionDays: 3, maskingRules: "sql/masking.yaml", staleAfterHours: 30 });
+      expect(cfg.golden?.mask).to.deep.equal({ timeoutSeconds: 900, budgetSeconds: 600, memoryMb: 1024, maxSlices: 200 });
+    });
+
+    it("exports the masked golden by default in prod and the raw snapshot by default elsewhere", () => {
+      expect(parseConfig(stackConfig("prod", { "data-platform:exportSource": undefined })).exportSource).to.equal("masked");
+      expect(parseConfig(stackConfig("stg")).exportSource).to.equal("raw");
+      expect(parseConfig(stackConfig("stg", { "data-platform:exportSource": "masked" })).exportSource).to.equal("masked");
+      const noGolden = parseConfig(stackConfig("prod", { "data-platform:golden": undefined, "data-platform:exportSource": undefined }));
+      expect(noGolden.exportSource).to.equal("raw");
+      expect(noGolden.golden).to.equal(undefined);
+    });
+
+    it("keeps goldens at least as long as a QA clone may live, since qa extend re-reads the clone's source", () => {
+      const golden = JSON.parse(stackConfig("stg")["data-platform:golden"]);
+      expect(problemsOf(stackConfig("stg", { "data-platform:golden": { ...golden, retentionDays: 2 } }))).to.deep.equal([
+        "data-platform:golden.retentionDays: must be at least 3 (qa.maxTtl): a clone's golden must exist as long as the clone can be extended",
+      ]);
+    });
+
+    it("treats a disabled golden as absent", () => {
+      const cfg = parseConfig(stackConfig("stg", { "data-platform:golden": { enabled: false } }));
+      expect(cfg.golden).to.equal(undefined);
+    });
+
+    it("refuses a masked export without an enabled golden", () => {
+      expect(problemsOf(stackConfig("prod", { "data-platform:golden": undefined }))).to.deep.equal([
+        'data-platform:exportSource: is "masked", which needs data-platform:golden with enabled: true (the masked export comes from the golden)',
+      ]);
+      expect(problemsOf(stackConfig("prod", { "data-platform:golden": { ...prodGolden(), enabled: false } }))[0]).to.match(/^data-platform:exportSource: /);
+    });
+
+    it("needs an explicit schedule when the export cron is not a fixed daily time, and a schedule that matches leadHours", () => {
+      const weekly = problemsOf(stackConfig("prod", { "data-platform:exportSchedule": { cron: "0 0 ? * MON *", timezone: "Asia/Tokyo" } }));
+      expect(weekly).to.deep.equal([
+        'data-platform:golden.schedule: is required: the export cron "0 0 ? * MON *" has no fixed time that leadHours can precede on the same days, so no default can be derived from it',
+      ]);
+      const weekdays = parseConfig(stackConfig("prod", { "data-platform:exportSchedule": { cron: "30 6 ? * MON-FRI *", timezone: "Asia/Tokyo" } }));
+      expect(weekdays.golden?.schedule.cron).to.equal("30 3 ? * MON-FRI *");
+      const off = problemsOf(stackConfig("prod", { "data-platform:golden": { ...prodGolden(), schedule: { cron: "0 20 * * ? *" } } }));
+      expect(off).to.deep.equal([
+        'data-platform:golden.schedule.cron: runs 0 20 * * ? *, but leadHours (3) before the export (0 0 * * ? *) is "0 21 * * ? *"; set leadHours to the real gap',
+      ]);
+      const explicit = parseConfig(stackConfig("prod", { "data-platform:golden": { ...prodGolden(), schedule: { cron: "0 21 * * ? *" } } }));
+      expect(explicit.golden?.schedule).to.deep.equal({ cron: "0 21 * * ? *", timezone: "Asia/Tokyo" });
+    });
+
+    it("reports every golden problem with its key path", () => {
+      const problems = problemsOf(
+        stackConfig("stg", {
+          "data-platform:golden": {
+            instanceClass: "r6g.large",
+            retentionDays: 0,
+            leadHours: 13,
+            network: { vpcId: "vpc-x", subnetIds: ["subnet-0a1b2c3d4e5f60711"], extra: 1 },
+            mask: { timeoutSeconds: 600, budgetSeconds: 580 },
+            staleAfterHours: 24,
+          },
+          "data-platform:exportSource": "both",
+        }),
+      );
+      expect(problems.map((p) => p.split(": ")[0])).to.have.members([
+        "data-platform:golden.instanceClass",
+        "data-platform:golden.retentionDays",
+        "data-platform:golden.leadHours",
+        "data-platform:golden.network.vpcId",
+        "data-platform:golden.network.subnetIds",
+        "data-platform:golden.network.extra",
+        "data-platform:golden.mask.budgetSeconds",
+        "data-platform:golden.staleAfterHours",
+        "data-platform:exportSource",
+      ]);
+      expect(problemsOf(stackConfig("stg", { "data-platform:golden": { enabled: true } }))).to.deep.equal([
+        "data-platform:golden.network: is required when the golden is enabled",
+      ]);
+    });
+  });
 });

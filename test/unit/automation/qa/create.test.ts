@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { CleanupFailedError, CloneExistsError, CreateCancelledError } from "../../../../automation/commands/qa/common";
 import { type CreateRequest, createClone, validateCreate } from "../../../../automation/commands/qa/create";
@@ -7,10 +9,13 @@ import { withInterrupts } from "../../../../automation/qa/interrupt";
 import { MaskingFailedError } from "../../../../automation/qa/masking";
 import { type QaSettings, qaSettings } from "../../../../automation/qa/settings";
 import { parseConfig } from "../../../../stacks/config";
+import { renderCreated } from "../../../../automation/commands/qa/runtime";
+import { readPublishedGolden } from "../../../../automation/qa/golden";
 import { fakeDeps } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
-const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg")));
+// The raw-source path (#5): stg without its golden. Cloning the golden is tested below, with the golden enabled.
+const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
 
 function request(over: Partial<Parameters<typeof validateCreate>[1]> = {}): CreateRequest {
@@ -248,5 +253,82 @@ describe("qa create", () => {
     expect(err).to.be.instanceOf(CleanupFailedError);
     expect(err.message).to.contain('Run "qa destroy checkout-bug"');
     expect(err.message).to.contain("the AWS-side reaper deletes it 2h after 2025-03-01T13:00:00.000Z");
+  });
+
+  describe("with the masked golden enabled (issue #7)", () => {
+    const goldenSettings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg")));
+    const GOLDEN = "golden-stg-20250301";
+    const ssmMock = mockClient(SSMClient);
+    const ssm = new SSMClient({ region: "ap-northeast-1" });
+    beforeEach(() => ssmMock.reset());
+
+    /** What the CLI does: read the parameter through the SDK, then validate the flags with it. */
+    async function goldenRequest(over: Partial<Parameters<typeof validateCreate>[1]> = {}): Promise<CreateRequest> {
+      const published = await readPublishedGolden(ssm, "stg", goldenSettings.golden!.parameterName);
+      return validateCreate(goldenSettings, { name: "checkout-bug", ...over }, "alice", published);
+    }
+
+    it("takes its default source from the golden's SSM parameter", async () => {
+      ssmMock.on(GetParameterCommand, { Name: "/data-platform/stg/golden/cluster-id" }).resolves({ Parameter: { Value: GOLDEN } });
+      expect(goldenSettings.golden).to.deep.equal({ parameterName: "/data-platform/stg/golden/cluster-id" });
+      expect(await goldenRequest()).to.include({ source: GOLDEN, fromGolden: true });
+    });
+
+    it("clones the golden and skips masking, saying so in the output and recording it in the stack tags", async () => {
+      ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: GOLDEN } });
+      const { deps, workspace, masker, stderr } = fakeDeps();
+      const clone = await createClone(goldenSettings, await goldenRequest(), deps);
+
+      expect(masker.targets, "the masking engine never ran").to.deep.equal([]);
+      expect(workspace.calls).to.deep.equal([
+        "listStacks",
+        "createStack qa-checkout-bug",
+        "setTags qa-checkout-bug status=creating",
+        "setConfig qa-checkout-bug",
+        "up qa-checkout-bug",
+        "setTags qa-checkout-bug status=ready",
+      ]);
+      const stack = workspace.stacks.get("qa-checkout-bug");
+      expect(stack?.tags).to.include({ source: GOLDEN, masking: `golden:${GOLDEN}`, status: "ready" });
+      expect(JSON.parse(stack?.config["data-platform-qa:spec"] ?? "{}").sourceClusterIdentifier).to.equal(GOLDEN);
+      expect(clone.source).to.equal(GOLDEN);
+      expect(clone.masking).to.deep.equal({
+        skipped: true,
+        golden: GOLDEN,
+        reason: `source ${GOLDEN} is the published masked golden (masked and verified before it was published)`,
+      });
+      const log = stderr.join("");
+      expect(log).to.contain(`▸ masking skipped: source ${GOLDEN} is the published masked golden`);
+      expect(log).to.contain(`clone checkout-bug is ready, cloned from the masked golden ${GOLDEN}`);
+      expect(renderCreated(clone, "stg").split("\n")[0]).to.equal(`clone checkout-bug is ready: cloned from the masked golden ${GOLDEN}; masking skipped`);
+    });
+
+    it("still masks an explicitly named raw source, and records that the engine masked it", async () => {
+      ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: GOLDEN } });
+      const request = await goldenRequest({ source: "shop-stg-aurora" });
+      expect(request).to.include({ source: "shop-stg-aurora", fromGolden: false });
+      const { deps, workspace, masker } = fakeDeps();
+      await createClone(goldenSettings, request, deps);
+      expect(masker.targets).to.have.length(1);
+      expect(workspace.calls).to.include("setTags qa-checkout-bug status=masking");
+      expect(workspace.stacks.get("qa-checkout-bug")?.tags).to.include({ masking: "engine", status: "ready" });
+    });
+
+    it("refuses to default to anything before a golden is published, and names the raw way out", async () => {
+      for (const answer of [{ Parameter: { Value: "none" } }, { Parameter: { Value: "golden-stg-20250301-snapshot" } }, { Parameter: { Value: "shop-stg-aurora" } }]) {
+        ssmMock.on(GetParameterCommand).resolves(answer);
+        expect(await goldenRequest().catch((e: Error) => e.message)).to.equal(
+          "no masked golden is published yet (/data-platform/stg/golden/cluster-id); pass --source <shop-stg-aurora> to clone a raw source and mask it",
+        );
+      }
+      ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "gone", $metadata: {} }));
+      expect(await goldenRequest().catch((e: Error) => e.name)).to.equal("UsageError");
+    });
+
+    it("refuses a golden that is not the published one: it may still be unmasked", async () => {
+      ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: GOLDEN } });
+      const message = await goldenRequest({ source: "golden-stg-20250302" }).catch((e: Error) => e.message);
+      expect(message).to.equal(`--source golden-stg-20250302 is not a configured clone source; allowed: ${GOLDEN} (the published golden), shop-stg-aurora`);
+    });
   });
 });

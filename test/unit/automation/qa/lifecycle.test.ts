@@ -10,7 +10,8 @@ import { CLONE_EXPIRES_KEY } from "../../../../stacks/qaClone";
 import { fakeDeps } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
-const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg")));
+// Clones of the raw source (#5); cloning the golden (#7) is covered in create.test.ts.
+const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {

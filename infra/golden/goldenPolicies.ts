@@ -1,0 +1,185 @@
+/**
+ * IAM statements of the golden refresh: one role per step Lambda and one for the state machine, each scoped to this
+ * environment's goldens (`golden-<env>-*` clusters, instances and snapshots), the source cluster for the restore,
+ * the SSM parameter, the salt secret and the RDS-managed master secrets of goldens. `Resource: "*"` appears only where
+ * AWS authorises an action on nothing narrower (policy/wildcardActions.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { GOLDEN_METRIC } from "../../contracts/golden";
+import { type ArnContext, rdsArn, startExportStatements } from "../exports/exportPolicies";
+import type { PolicyStatement } from "../security/policy";
+
+/** What the statements are scoped to. */
+export interface GoldenScope {
+  readonly arns: ArnContext;
+  readonly environment: string;
+  readonly sourceClusterId: string;
+  /** KMS key of the source cluster's storage: a copy-on-write clone shares it, and RDS takes a grant on it. */
+  readonly sourceKmsKeyArn: pulumi.Input<string>;
+  readonly subnetGroupName: pulumi.Input<string>;
+  readonly parameterArn: pulumi.Input<string>;
+  readonly saltSecretArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+/** `golden-<env>-*`: every golden cluster, instance and snapshot identifier of the environment starts with it. */
+const goldenPrefix = (s: GoldenScope) => `golden-${s.environment}-`;
+const secretArn = (a: ArnContext, name: string) => pulumi.interpolate`arn:${a.partition}:secretsmanager:${a.region}:${a.accountId}:secret:${name}`;
+/** RDS names the master secrets it manages `rds!cluster-<uuid>`; the cluster's ARN is in their tags, not their name. */
+const RDS_MANAGED_SECRETS = "rds!cluster-*";
+
+/** golden-cluster: clone, instance, managed password, snapshot, delete; read the published id. */
+export function clusterStatements(s: GoldenScope): PolicyStatement[] {
+  const a = s.arns;
+  const p = goldenPrefix(s);
+  const goldenCluster = rdsArn(a, `cluster:${p}*`);
+  const goldenInstance = rdsArn(a, `db:${p}*`);
+  const goldenSnapshot = rdsArn(a, `cluster-snapshot:${p}*`);
+  return [
+    {
+      Sid: "ListClustersAndSnapshots",
+      Effect: "Allow",
+      Action: ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"],
+      // Cleanup lists every cluster and manual snapshot and keeps only golden-tagged ones of this environment: a
+      // list call is authorised against cluster:* / cluster-snapshot:*. This account and Region only; metadata only.
+      Resource: [rdsArn(a, "cluster:*"), rdsArn(a, "cluster-snapshot:*")],
+    },
+    { Sid: "DescribeGoldenInstances", Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: goldenInstance },
+    {
+      Sid: "CloneTheSourceIntoAGolden",
+      Effect: "Allow",
+      Action: "rds:RestoreDBClusterToPointInTime",
+      // The new cluster, the one source it may be cloned from, and the golden's subnet group.
+      Resource: [goldenCluster, rdsArn(a, `cluster:${s.sourceClusterId}`), pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+    },
+    {
+      Sid: "AddTheGoldenInstance",
+      Effect: "Allow",
+      Action: "rds:CreateDBInstance",
+      Resource: [goldenInstance, goldenCluster, pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+    },
+    {
+      Sid: "TagGoldens",
+      Effect: "Allow",
+      // Tags are set when a golden, its instance or its snapshot is created (tag-on-create needs this action).
+      Action: "rds:AddTagsToResource",
+      Resource: [goldenCluster, goldenInstance, goldenSnapshot],
+    },
+    {
+      Sid: "ManageGoldenLifecycle",
+      Effect: "Allow",
+      Action: ["rds:ModifyDBCluster", "rds:CreateDBClusterSnapshot", "rds:DeleteDBCluster", "rds:DeleteDBInstance", "rds:DeleteDBClusterSnapshot"],
+      Resource: [goldenCluster, goldenInstance, goldenSnapshot],
+    },
+    {
+      Sid: "UseTheSourceKeyForTheClone",
+      Effect: "Allow",
+      // A copy-on-write clone of an encrypted cluster keeps its key; RDS takes a grant on it for the new cluster.
+      Action: ["kms:CreateGrant", "kms:DescribeKey"],
+      Resource: s.sourceKmsKeyArn,
+      Condition: {
+        Bool: { "kms:GrantIsForAWSResource": "true" },
+        StringEquals: { "kms:ViaService": pulumi.interpolate`rds.${a.region}.amazonaws.com` },
+      },
+    },
+    {
+      Sid: "LetRdsCreateTheGoldenMasterSecret",
+      Effect: "Allow",
+      // ModifyDBCluster ManageMasterUserPassword: RDS creates and tags the secret with the caller's permissions.
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+      Resource: secretArn(a, RDS_MANAGED_SECRETS),
+    },
+    {
+      Sid: "EncryptTheGoldenMasterSecret",
+      Effect: "Allow",
+      Action: ["kms:DescribeKey", "kms:GenerateDataKey"],
+      Resource: s.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${a.region}.amazonaws.com` } },
+    },
+    { Sid: "ReadThePublishedGolden", Effect: "Allow", Action: "ssm:GetParameter", Resource: s.parameterArn },
+  ];
+}
+
+/** golden-mask: find the golden's endpoint, read its master secret and the salt. Nothing else. */
+export function maskStatements(s: GoldenScope): PolicyStatement[] {
+  const a = s.arns;
+  const goldenCluster = rdsArn(a, `cluster:${goldenPrefix(s)}*`);
+  return [
+    { Sid: "DescribeGoldens", Effect: "Allow", Action: "rds:DescribeDBClusters", Resource: goldenCluster },
+    {
+      Sid: "ReadGoldenMasterSecrets",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: secretArn(a, RDS_MANAGED_SECRETS),
+      // RDS tags the secret it manages with its cluster's ARN: only goldens' secrets, never the source's.
+      Condition: { StringLike: { "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": goldenCluster } },
+    },
+    { Sid: "ReadTheMaskingSalt", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: s.saltSecretArn },
+  ];
+}
+
+/** golden-export: read golden snapshots and start their export, exactly like the raw export. */
+export function exportStatements(s: GoldenScope & { readonly exportRoleArn: pulumi.Input<string> }): PolicyStatement[] {
+  return [
+    {
+      Sid: "DescribeGoldenSnapshots",
+      Effect: "Allow",
+      Action: "rds:DescribeDBClusterSnapshots",
+      Resource: rdsArn(s.arns, `cluster-snapshot:${goldenPrefix(s)}*`),
+    },
+    ...startExportStatements({ exportRoleArn: s.exportRoleArn, kmsKeyArn: s.kmsKeyArn }),
+  ];
+}
+
+/** golden-publish: overwrite the parameter; count the publication. */
+export function publishStatements(s: GoldenScope): PolicyStatement[] {
+  return [
+    { Sid: "PublishTheGolden", Effect: "Allow", Action: "ssm:PutParameter", Resource: s.parameterArn },
+    {
+      Sid: "CountPublications",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      // PutMetricData has no resource type; the namespace condition keeps it to the golden's metrics.
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": GOLDEN_METRIC.namespace } },
+    },
+  ];
+}
+
+/** The state machine: invoke exactly its functions, alert the topic, deliver its logs. */
+export function stateMachineStatements(args: {
+  readonly arns: ArnContext;
+  readonly functionArns: readonly pulumi.Input<string>[];
+  readonly alertTopicArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  return [
+    { Sid: "InvokeTheStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [...args.functionArns] },
+    { Sid: "AlertTheTopic", Effect: "Allow", Action: "sns:Publish", Resource: args.alertTopicArn },
+    // The topic is encrypted with the CMK: publishing needs a data key.
+    { Sid: "EncryptForTheTopic", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: args.kmsKeyArn },
+    {
+      Sid: "DeliverExecutionLogs",
+      Effect: "Allow",
+      // Step Functions delivers logs through CloudWatch Logs' vended-log deliveries, whose actions are authorised
+      // on "*" only (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The log group itself is
+      // named in the state machine's logging configuration.
+      Action: [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "FindTheLogGroup",
+      Effect: "Allow",
+      Action: "logs:DescribeLogGroups",
+      Resource: pulumi.interpolate`arn:${args.arns.partition}:logs:${args.arns.region}:${args.arns.accountId}:log-group:*`,
+    },
+  ];
+}
