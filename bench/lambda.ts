@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { buildLambda } from "../infra/compute/lambdaBundle";
-import { BENCH_ENV } from "./lambdaEnv";
+import { BENCH_DEFINE, BENCH_ENV } from "./lambdaEnv";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const ZIP_TARGET = 1024 * 1024;
@@ -45,7 +45,7 @@ function main(): number {
   const rows: string[] = [];
   let ok = true;
   for (const name of Object.keys(BENCH_ENV)) {
-    const b = buildLambda(name, { fresh: true });
+    const b = buildLambda(name, { fresh: true, define: BENCH_DEFINE[name] });
     const dir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
     try {
       writeFileSync(path.join(dir, "index.js"), indexJs(b.zip));

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { BENCH_ENV } from "../../../bench/lambdaEnv";
+import { BENCH_DEFINE, BENCH_ENV } from "../../../bench/lambdaEnv";
 import { buildLambda, deterministicZip } from "../../../infra/compute/lambdaBundle";
 import { find, runPlatform } from "../../support/pulumi";
 
@@ -37,15 +37,15 @@ describe("Lambda bundles", function () {
   // Every platform function (BENCH_ENV lists each with the variables its handler requires at cold start).
   for (const name of Object.keys(BENCH_ENV)) {
     it(`builds ${name} twice into byte-identical zips`, () => {
-      const a = buildLambda(name, { fresh: true });
-      const b = buildLambda(name, { fresh: true });
+      const a = buildLambda(name, { fresh: true, define: BENCH_DEFINE[name] });
+      const b = buildLambda(name, { fresh: true, define: BENCH_DEFINE[name] });
       expect(b.sha256).to.equal(a.sha256);
       expect(Buffer.compare(a.zip, b.zip)).to.equal(0);
       expect(createHash("sha256").update(readFileSync(a.zipPath)).digest("base64")).to.equal(a.sha256);
     });
 
     it(`packs ${name} as index.js and its source map, stamped 1980-01-01, under 1 MB`, () => {
-      const b = buildLambda(name);
+      const b = buildLambda(name, { define: BENCH_DEFINE[name] });
       const entries = readZip(b.zip);
       expect(entries.map((e) => e.name)).to.deep.equal(["index.js", "index.js.map"]);
       for (const e of entries) expect([e.dosDate, e.dosTime]).to.deep.equal([(1 << 5) | 1, 0]);
@@ -59,7 +59,7 @@ describe("Lambda bundles", function () {
     });
 
     it(`exports ${name}'s handler from the bundle, loadable without node_modules`, () => {
-      const b = buildLambda(name);
+      const b = buildLambda(name, { define: BENCH_DEFINE[name] });
       const dir = mkdtempSync(path.join(tmpdir(), "bundle-"));
       try {
         writeFileSync(path.join(dir, "index.js"), readZip(b.zip)[0].data);
