@@ -4,6 +4,20 @@
  * `"*"` for exactly these actions and nothing else. Add to it (with the reason) when a new component needs one;
  * never add an action that has a resource type just because its ARN is inconvenient.
  */
+/**
+ * What a service's vended-log delivery (Step Functions execution logs) needs from the role that configures it; all
+ * of it is authorised on "*" only. The golden refresh's state machine role uses exactly this list.
+ */
+export const VENDED_LOG_DELIVERY_ACTIONS: readonly string[] = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+];
+
 export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   // Glue looks up security configurations by name but authorises the call only on "*".
   "glue:GetSecurityConfiguration",
@@ -23,14 +37,8 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   // CloudWatch Logs vended-log deliveries, which Step Functions uses to write execution logs: no resource type
   // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The log group is named in the state
   // machine's logging configuration, and the group is KMS-encrypted with the CMK.
-  "logs:CreateLogDelivery",
-  "logs:GetLogDelivery",
-  "logs:UpdateLogDelivery",
-  "logs:DeleteLogDelivery",
-  "logs:ListLogDeliveries",
-  // Account-level resource policies of CloudWatch Logs (vended-log delivery writes one): no resource type.
-  "logs:PutResourcePolicy",
-  "logs:DescribeResourcePolicies",
+  // Includes the account-level resource policies of CloudWatch Logs (vended-log delivery writes one).
+  ...VENDED_LOG_DELIVERY_ACTIONS,
 ];
 
 const lowerCased = new Set(WILDCARD_ONLY_ACTIONS.map((a) => a.toLowerCase()));

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORT_METRICS } from "../../contracts/exportEvents";
+import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
 import { exportEventsPattern } from "../alerts/eventPatterns";
 import { NodeFunction } from "../compute/nodeFunction";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
@@ -177,28 +178,18 @@ export class ExportPipeline extends pulumi.ComponentResource {
     );
     this.eventsFunction.allowInvoke(`${name}-events-invoke`, "events.amazonaws.com", this.eventsRule.arn);
 
-    this.deadMansSwitch = new aws.cloudwatch.MetricAlarm(
+    this.deadMansSwitch = deadMansSwitchAlarm(
       `${name}-dead-mans-switch`,
       {
-        name: args.names.deadMansSwitch,
-        alarmDescription:
+        alarmName: args.names.deadMansSwitch,
+        description:
           `No export completed in the last ${args.staleAfterHours} hours, even if nothing errored. ` +
           "Check the export-snapshot logs, DescribeExportTasks and the export-events logs.",
         namespace: EXPORT_METRICS.namespace,
         metricName: EXPORT_METRICS.completed,
-        dimensions: { Environment: args.environment },
-        statistic: "Sum",
-        // Hourly buckets over more than a day: CloudWatch allows up to 7 days when the period is at least an hour,
-        // so a completion that lands a few hours later than yesterday's does not page.
-        period: 3600,
-        evaluationPeriods: args.staleAfterHours,
-        datapointsToAlarm: args.staleAfterHours,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        // The whole point: no data means no export, and that must page.
-        treatMissingData: "breaching",
-        alarmActions: [args.alertTopicArn],
-        okActions: [args.alertTopicArn],
+        environment: args.environment,
+        staleAfterHours: args.staleAfterHours,
+        alertTopicArn: args.alertTopicArn,
       },
       child,
     );

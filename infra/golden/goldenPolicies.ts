@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GOLDEN_METRIC } from "../../contracts/golden";
+import { VENDED_LOG_DELIVERY_ACTIONS } from "../../policy/wildcardActions";
 import { type ArnContext, rdsArn, startExportStatements } from "../exports/exportPolicies";
 import type { PolicyStatement } from "../security/policy";
 
@@ -164,15 +165,7 @@ export function stateMachineStatements(args: {
       // Step Functions delivers logs through CloudWatch Logs' vended-log deliveries, whose actions are authorised
       // on "*" only (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The log group itself is
       // named in the state machine's logging configuration.
-      Action: [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-      ],
+      Action: [...VENDED_LOG_DELIVERY_ACTIONS],
       Resource: "*",
     },
     {

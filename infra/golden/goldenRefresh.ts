@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GOLDEN_METRIC, GOLDEN_PARAMETER_PLACEHOLDER, goldenParameterName } from "../../contracts/golden";
+import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import type { ArnContext } from "../exports/exportPolicies";
 import { ServiceRole } from "../security/serviceRole";
@@ -249,25 +250,18 @@ function createGoldenAlarms(
       },
       opts,
     );
-  const deadMansSwitch = new aws.cloudwatch.MetricAlarm(
+  const deadMansSwitch = deadMansSwitchAlarm(
     `${name}-dead-mans-switch`,
     {
-      name: `${args.names.stateMachine}-no-golden-published`,
-      alarmDescription:
+      alarmName: `${args.names.stateMachine}-no-golden-published`,
+      description:
         `No golden was published in the last ${args.staleAfterHours} hours, even if nothing errored. ` +
         "QA clones still get the previous golden. Check the refresh schedule and the state machine's executions.",
       namespace: GOLDEN_METRIC.namespace,
       metricName: GOLDEN_METRIC.name,
-      dimensions: { Environment: args.environment },
-      statistic: "Sum",
-      // Hourly buckets over more than a day, so a refresh that finishes later than yesterday's does not page.
-      period: 3600,
-      evaluationPeriods: args.staleAfterHours,
-      datapointsToAlarm: args.staleAfterHours,
-      threshold: 1,
-      comparisonOperator: "LessThanThreshold",
-      treatMissingData: "breaching",
-      ...actions,
+      environment: args.environment,
+      staleAfterHours: args.staleAfterHours,
+      alertTopicArn: args.alertTopicArn,
     },
     opts,
   );
