@@ -30,6 +30,8 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   // X-Ray trace upload from Lambda (active tracing) has no resource type.
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
+  // Secrets Manager's random string generator (the masking salt's value) touches no secret: no resource type.
+  "secretsmanager:GetRandomPassword",
   // Who am I: no resource type.
   "sts:GetCallerIdentity",
   // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.

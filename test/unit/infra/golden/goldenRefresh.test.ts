@@ -185,10 +185,13 @@ describe("GoldenRefresh", () => {
       expect(mask.environment.variables.MASK_BUDGET_SECONDS).to.equal("600");
     });
 
-    it("keeps the salt in a CMK-encrypted secret whose value is a Pulumi secret, and passes only its ARN", () => {
+    it("keeps the salt in a CMK-encrypted secret with no value in the program or state, and passes only its ARN", () => {
       expect(find(prod, "aws:secretsmanager/secret:Secret", "golden-salt").inputs).to.include({ name: "data-platform-prod-golden-masking-salt", kmsKeyId: KEY });
-      const version = find(prod, "aws:secretsmanager/secretVersion:SecretVersion", "golden-salt-version");
-      expect(version.inputs.secretString).to.equal("[secret]");
+      // No SecretVersion and no random value anywhere in the program: Secrets Manager generates the salt.
+      for (const stack of [prod, stg]) {
+        expect(ofType(stack, "aws:secretsmanager/secretVersion:SecretVersion").map((r) => r.name)).to.deep.equal([]);
+        expect(stack.filter((r) => r.type.startsWith("random:")).map((r) => r.name)).to.deep.equal([]);
+      }
       const env = find(prod, "aws:lambda/function:Function", "golden-mask").inputs.environment.variables;
       expect(env.SALT_SECRET_ARN).to.match(/:secret:data-platform-prod-golden-masking-salt-/);
       expect(Object.keys(env)).to.not.include("MASKING_SALT");
