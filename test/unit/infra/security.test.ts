@@ -127,6 +127,8 @@ describe("IAM roles", () => {
       // The golden refresh (stg has a golden): its publication metric (namespace-conditioned) and Step Functions'
       // vended-log delivery.
       "cloudwatch:PutMetricData",
+      // The mask step has Secrets Manager generate the salt's first value.
+      "secretsmanager:GetRandomPassword",
       "logs:CreateLogDelivery",
       "logs:GetLogDelivery",
       "logs:UpdateLogDelivery",

@@ -121,6 +121,18 @@ describe("GoldenRefresh", () => {
       }
     });
 
+    it("lets the mask function write only the salt's first value, encrypted through Secrets Manager", () => {
+      const policy = policyOf(prod, "golden-mask-role");
+      const writes = policy.filter((s) => list(s.Action).some((a) => /^secretsmanager:(Put|Update|Create|Delete)/.test(a)));
+      expect(writes).to.deep.equal([
+        { Sid: "StoreTheFirstMaskingSalt", Effect: "Allow", Action: "secretsmanager:PutSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:data-platform-prod-golden-masking-salt-AbCdEf` },
+      ]);
+      expect(policy.find((s) => s.Sid === "EncryptTheMaskingSalt")).to.deep.include({
+        Action: "kms:GenerateDataKey",
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } },
+      });
+    });
+
     it("lets the mask function read only goldens' RDS-managed secrets and the salt", () => {
       const policy = policyOf(prod, "golden-mask-role");
       const reads = policy.filter((s) => list(s.Action).includes("secretsmanager:GetSecretValue"));
@@ -144,7 +156,7 @@ describe("GoldenRefresh", () => {
     });
 
     it("uses Resource \"*\" only for actions AWS authorises on nothing narrower", () => {
-      const allowed = new Set(["rds:StartExportTask", "rds:DescribeExportTasks", "cloudwatch:PutMetricData"]);
+      const allowed = new Set(["rds:StartExportTask", "rds:DescribeExportTasks", "cloudwatch:PutMetricData", "secretsmanager:GetRandomPassword"]);
       for (const role of GOLDEN_ROLES.filter((r) => r !== "golden-state-machine-role")) {
         for (const s of policyOf(prod, role).filter((st) => list(st.Resource).includes("*"))) {
           for (const a of list(s.Action)) expect(allowed.has(a), `${role} ${a}`).to.equal(true);
