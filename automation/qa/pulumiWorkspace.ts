@@ -42,10 +42,16 @@ export interface PulumiWorkspaceOptions {
 /** Opens the project's LocalWorkspace (no stack is touched yet). */
 export async function createPulumiWorkspace(options: PulumiWorkspaceOptions): Promise<QaWorkspace> {
   try {
+    // No workDir: every process gets a fresh temp folder (sdk/nodejs/automation/localWorkspace.ts), so nothing may
+    // depend on a folder another process wrote. The clone's config comes from its state (storedConfig), and the
+    // secrets manager too: without PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER a folder without Pulumi.<stack>.yaml
+    // falls back to the DIY backend's default, a passphrase, which fails non-interactively
+    // (pkg/cmd/pulumi/stack/secrets.go GetSecretsManager in pulumi/pulumi).
     const ws = await LocalWorkspace.create({
-      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora (data-platform issue #5)" },
+      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora" },
       program: options.program,
       secretsProvider: options.secretsProvider,
+      envVars: { PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true" },
     });
     return new PulumiWorkspace(ws, options.forwardInterrupt);
   } catch (err) {

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { qaProjectName } from "../../contracts/qaStack";
+import { FAKE_PULUMI_DIR, seedDiyStack } from "../support/fakePulumi";
 import { REPO_ROOT } from "../support/pulumi";
 
 const MAIN = path.join(REPO_ROOT, "automation/main.ts");
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
-const FAKE_PULUMI_DIR = path.join(REPO_ROOT, "test/support/fake-pulumi");
 /** PATH with node only: no real `pulumi` on it, whatever the machine has installed. */
 const NODE_ONLY_PATH = path.dirname(process.execPath);
 
@@ -102,20 +103,18 @@ describe("npm run qa (child process)", function () {
 
   describe("through the Automation API against a stand-in pulumi CLI", () => {
     let dir: string;
-    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}`, FAKE_PULUMI_STATE: path.join(dir, "state.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
+    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}`, PULUMI_BACKEND_URL: `file://${dir}`, FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
     before(() => {
       dir = mkdtempSync(path.join(tmpdir(), "qa-fake-"));
-      const stacks = {
-        "qa-expired": {
-          tags: { purpose: "qa", owner: "bob", "expires-at": "2020-01-01T04:00:00.000Z", "created-at": "2020-01-01T00:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
-          outputs: { endpoint: "data-platform-stg-qa-expired.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter2-secret", expiresAt: "2020-01-01T04:00:00.000Z" },
-        },
-        "qa-current": {
-          tags: { purpose: "qa", owner: "alice", "expires-at": "2999-01-01T00:00:00.000Z", "created-at": "2998-12-31T20:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
-          outputs: { endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter3-secret", expiresAt: "2999-01-01T00:00:00.000Z" },
-        },
-      };
-      writeFileSync(path.join(dir, "state.json"), JSON.stringify({ stacks }));
+      const project = qaProjectName("stg");
+      seedDiyStack(dir, project, "qa-expired", {
+        tags: { purpose: "qa", owner: "bob", "expires-at": "2020-01-01T04:00:00.000Z", "created-at": "2020-01-01T00:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
+        outputs: { endpoint: "data-platform-stg-qa-expired.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter2-secret", expiresAt: "2020-01-01T04:00:00.000Z" },
+      });
+      seedDiyStack(dir, project, "qa-current", {
+        tags: { purpose: "qa", owner: "alice", "expires-at": "2999-01-01T00:00:00.000Z", "created-at": "2998-12-31T20:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
+        outputs: { endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter3-secret", expiresAt: "2999-01-01T00:00:00.000Z" },
+      });
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -11,11 +11,11 @@ import {
   StackExistsError,
   StackNotFoundError,
 } from "../../automation/qa/workspace";
-import { CLONE_EXPIRES_KEY, parseCloneStackConfig } from "../../stacks/qaClone";
+import { CLONE_CONFIG_OUTPUT, CLONE_EXPIRES_KEY, parseCloneStackConfig, storedCloneConfig } from "../../stacks/qaClone";
 import type { QaDeps } from "../../automation/commands/qa/common";
 
+/** A stack as the backend keeps it: no config (that lives in each workspace folder). */
 interface FakeStack {
-  config: Record<string, string>;
   tags: Record<string, string>;
   outputs: Record<string, { value: unknown; secret: boolean }>;
   /** Cloud resources the stack holds (by type). */
@@ -26,15 +26,30 @@ interface FakeStack {
 /** Runs before `up` returns; may throw, wait for the signal, or record resources. */
 export type UpHook = (stack: string, options: OperationOptions, fake: InMemoryWorkspace) => Promise<void>;
 
-/** A QaWorkspace that keeps stacks in a Map and records every call. */
+/**
+ * A QaWorkspace that keeps stacks in a Map (the backend) and records every call. Like the real CLI, config lives in
+ * the workspace folder (`Pulumi.<stack>.yaml`, https://www.pulumi.com/docs/iac/concepts/config/), which is per
+ * process: `anotherProcess()` shares the backend but starts with an empty folder, as a LocalWorkspace without workDir
+ * does (sdk/nodejs/automation/localWorkspace.ts).
+ */
 export class InMemoryWorkspace implements QaWorkspace {
-  readonly stacks = new Map<string, FakeStack>();
+  /** This process's workspace folder: config by stack. */
+  readonly folder = new Map<string, Record<string, string>>();
   /** `"<method> <stack>"` per call, in order. */
   readonly calls: string[] = [];
   upHook?: UpHook;
   destroyError?: Error;
   /** Runs at the start of every destroy (lets a test press Ctrl-C again during cleanup). */
   onDestroy?: () => void;
+
+  constructor(readonly stacks = new Map<string, FakeStack>()) {}
+
+  /** The same backend seen from a new process (empty workspace folder). */
+  anotherProcess(): InMemoryWorkspace {
+    const other = new InMemoryWorkspace(this.stacks);
+    other.upHook = this.upHook;
+    return other;
+  }
 
   private get(stack: string): FakeStack {
     const s = this.stacks.get(stack);
@@ -45,7 +60,6 @@ export class InMemoryWorkspace implements QaWorkspace {
   /** Adds an existing stack, e.g. another user's clone. */
   seed(stack: string, tags: Record<string, string>, outputs: Record<string, unknown> = {}, resources = ["aws:rds/cluster:Cluster"]): void {
     this.stacks.set(stack, {
-      config: {},
       tags: { ...tags },
       outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "password" }])),
       resources: [...resources],
@@ -56,7 +70,7 @@ export class InMemoryWorkspace implements QaWorkspace {
   async createStack(stack: string): Promise<void> {
     this.calls.push(`createStack ${stack}`);
     if (this.stacks.has(stack)) throw new StackExistsError(`stack '${stack}' already exists`);
-    this.stacks.set(stack, { config: {}, tags: {}, outputs: {}, resources: [], updateInProgress: false });
+    this.stacks.set(stack, { tags: {}, outputs: {}, resources: [], updateInProgress: false });
   }
 
   async selectStack(stack: string): Promise<void> {
@@ -66,10 +80,11 @@ export class InMemoryWorkspace implements QaWorkspace {
 
   async setConfig(stack: string, values: Readonly<Record<string, string>>): Promise<void> {
     this.calls.push(`setConfig ${stack}`);
-    Object.assign(this.get(stack).config, values);
+    this.get(stack);
+    this.folder.set(stack, { ...this.folder.get(stack), ...values });
   }
 
-  /** Behaves like the inline program: a cluster and an instance, outputs from the stack's config. */
+  /** Behaves like the inline program: a cluster and an instance, outputs from this folder's config (which it needs). */
   async up(stack: string, options: OperationOptions = {}): Promise<OutputValues> {
     this.calls.push(`up ${stack}`);
     const s = this.get(stack);
@@ -86,14 +101,16 @@ export class InMemoryWorkspace implements QaWorkspace {
       options.onOutput?.(`Updating (${stack})\n`);
       await this.upHook?.(stack, options, this);
       if (options.signal?.aborted) throw new OperationCancelledError("the update was cancelled");
-      const { spec } = parseCloneStackConfig(s.config);
+      const config = this.folder.get(stack) ?? {};
+      const { spec } = parseCloneStackConfig(config);
       const id = `data-platform-${spec.environment}-${stack}`;
       s.outputs = {
         endpoint: { value: `${id}.cluster-fake.ap-northeast-1.rds.amazonaws.com`, secret: false },
         port: { value: 3306, secret: false },
         user: { value: "admin", secret: false },
         password: { value: "fake-Secret-pw#1", secret: true },
-        expiresAt: { value: s.config[CLONE_EXPIRES_KEY], secret: false },
+        expiresAt: { value: config[CLONE_EXPIRES_KEY], secret: false },
+        [CLONE_CONFIG_OUTPUT]: { value: storedCloneConfig(config), secret: false },
       };
       return s.outputs;
     } finally {
@@ -116,6 +133,7 @@ export class InMemoryWorkspace implements QaWorkspace {
     const s = this.get(stack);
     if (s.resources.length > 0) throw new Error(`stack ${stack} still has resources`);
     this.stacks.delete(stack);
+    this.folder.delete(stack);
   }
 
   async listStacks(): Promise<QaStackInfo[]> {

@@ -290,7 +290,7 @@ describe("qa create", () => {
       ]);
       const stack = workspace.stacks.get("qa-checkout-bug");
       expect(stack?.tags).to.include({ source: GOLDEN, masking: `golden:${GOLDEN}`, status: "ready" });
-      expect(JSON.parse(stack?.config["data-platform-qa:spec"] ?? "{}").sourceClusterIdentifier).to.equal(GOLDEN);
+      expect(JSON.parse(workspace.folder.get("qa-checkout-bug")?.["data-platform-qa:spec"] ?? "{}").sourceClusterIdentifier).to.equal(GOLDEN);
       expect(clone.source).to.equal(GOLDEN);
       expect(clone.masking).to.deep.equal({
         skipped: true,
