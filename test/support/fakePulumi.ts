@@ -51,7 +51,7 @@ export class FakePulumiWorld {
       projectName: qaProjectName(settings.environment),
       program: async () => (await import("../../stacks/qaClone")).default(),
       secretsProvider: settings.qa.secretsProvider,
-      forwardInterrupt: true,
+    platformStack: settings.stack,
     });
   }
 

@@ -5,6 +5,7 @@ import {
   OperationCancelledError,
   type OperationOptions,
   type OutputValues,
+  type PendingOperation,
   type QaStackInfo,
   type QaWorkspace,
   StackBusyError,
@@ -21,6 +22,12 @@ interface FakeStack {
   /** Cloud resources the stack holds (by type). */
   resources: string[];
   updateInProgress: boolean;
+  /** A lock file a killed `up` left behind (pkg/backend/diy/lock.go: the unlock is deferred, so it never ran). */
+  staleLock?: boolean;
+  /** Operations the state records as begun and never finished. */
+  pending?: PendingOperation[];
+  /** Set when the stack's tags/outputs cannot be read (listStacks reports it as `error`). */
+  unreadable?: string;
 }
 
 /** Runs before `up` returns; may throw, wait for the signal, or record resources. */
@@ -57,6 +64,26 @@ export class InMemoryWorkspace implements QaWorkspace {
     return s;
   }
 
+  /** Fails like the DIY backend when a lock is held (lock.go checkForLock). */
+  private unlocked(stack: string): FakeStack {
+    const s = this.get(stack);
+    if (s.staleLock || s.updateInProgress) {
+      throw new StackBusyError("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+    }
+    return s;
+  }
+
+  /**
+   * What a `qa create` killed while its cluster was being created leaves: the lock, a pending create of the cluster,
+   * and the resources created before it.
+   */
+  leaveKilledCreate(stack: string, clusterUrn = `urn:pulumi:${stack}::qa::aws:rds/cluster:Cluster::clone-cluster`): void {
+    const s = this.get(stack);
+    s.staleLock = true;
+    s.resources = ["aws:ec2/securityGroup:SecurityGroup"];
+    s.pending = [{ urn: clusterUrn, type: "aws:rds/cluster:Cluster", op: "creating" }];
+  }
+
   /** Adds an existing stack, e.g. another user's clone. */
   seed(stack: string, tags: Record<string, string>, outputs: Record<string, unknown> = {}, resources = ["aws:rds/cluster:Cluster"]): void {
     this.stacks.set(stack, {
@@ -87,8 +114,7 @@ export class InMemoryWorkspace implements QaWorkspace {
   /** Behaves like the inline program: a cluster and an instance, outputs from this folder's config (which it needs). */
   async up(stack: string, options: OperationOptions = {}): Promise<OutputValues> {
     this.calls.push(`up ${stack}`);
-    const s = this.get(stack);
-    if (s.updateInProgress) throw new StackBusyError(`stack ${stack} is locked`);
+    const s = this.unlocked(stack);
     s.updateInProgress = true;
     try {
       for (const type of ["aws:ec2/securityGroup:SecurityGroup", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]) {
@@ -122,7 +148,9 @@ export class InMemoryWorkspace implements QaWorkspace {
     this.calls.push(`destroy ${stack}`);
     this.onDestroy?.();
     if (this.destroyError) throw this.destroyError;
-    const s = this.get(stack);
+    const s = this.unlocked(stack);
+    // Pending creates survive a destroy (pkg/backend/snapshot.go); other pending operations are settled by it.
+    s.pending = (s.pending ?? []).filter((p) => p.op === "creating");
     options.onOutput?.(`Destroying (${stack})\n`);
     s.resources = [];
     s.outputs = {};
@@ -130,20 +158,39 @@ export class InMemoryWorkspace implements QaWorkspace {
 
   async removeStack(stack: string): Promise<void> {
     this.calls.push(`removeStack ${stack}`);
-    const s = this.get(stack);
+    const s = this.unlocked(stack);
     if (s.resources.length > 0) throw new Error(`stack ${stack} still has resources`);
     this.stacks.delete(stack);
     this.folder.delete(stack);
   }
 
+  async cancel(stack: string): Promise<void> {
+    this.calls.push(`cancel ${stack}`);
+    this.get(stack).staleLock = false;
+  }
+
+  async pendingOperations(stack: string): Promise<PendingOperation[]> {
+    return [...(this.get(stack).pending ?? [])];
+  }
+
+  async clearPendingCreates(stack: string): Promise<void> {
+    this.calls.push(`clearPendingCreates ${stack}`);
+    const s = this.unlocked(stack);
+    s.pending = (s.pending ?? []).filter((p) => p.op !== "creating");
+  }
+
   async listStacks(): Promise<QaStackInfo[]> {
     this.calls.push("listStacks");
-    return [...this.stacks.entries()].map(([name, s]) => ({
-      name,
-      updateInProgress: s.updateInProgress,
-      tags: { ...s.tags },
-      outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, o]) => [k, { value: o.secret ? undefined : o.value, secret: o.secret }])),
-    }));
+    return [...this.stacks.entries()].map(([name, s]) =>
+      s.unreadable
+        ? { name, updateInProgress: false, tags: {}, outputs: {}, error: s.unreadable }
+        : {
+            name,
+            updateInProgress: s.updateInProgress,
+            tags: { ...s.tags },
+            outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, o]) => [k, { value: o.secret ? undefined : o.value, secret: o.secret }])),
+          },
+    );
   }
 
   async outputs(stack: string): Promise<OutputValues> {

@@ -62,7 +62,7 @@ export interface CloneSummary {
   readonly source: string | null;
   readonly createdAt: string | null;
   readonly expiresAt: string | null;
-  /** creating, masking, ready; `expired` once past its expiry; `(updating)` while an update runs. */
+  /** creating, masking, ready; `expired` once past its expiry; `(updating)` while an update runs; `unreadable: …`. */
   readonly status: string;
   readonly endpoint: string | null;
 }
@@ -76,6 +76,7 @@ export function summarise(info: QaStackInfo, now: Date): CloneSummary | undefine
   const endpoint = info.outputs.endpoint?.value;
   let status = info.tags[QA_TAGS.status] ?? "unknown";
   if (expires && expires.getTime() <= now.getTime()) status = "expired";
+  if (info.error !== undefined) status = `unreadable: ${info.error}`;
   if (info.updateInProgress) status = `${status} (updating)`;
   return {
     name,

@@ -22,18 +22,21 @@
  * `up` runs the program named by FAKE_PULUMI_PROGRAM under the SDK's mocks (automation/plan/mockRuntime.ts) with
  * the workspace folder's config, standing in for the inline program the real CLI runs through `--client`.
  * Test hooks: FAKE_PULUMI_LOG (argv per line), FAKE_PULUMI_KILL_AT=`<op> <type>` (SIGKILL itself once that step is
- * pending), FAKE_PULUMI_STEP_MS (time per resource step), FAKE_PULUMI_KMS_DENIED (KMS refuses to decrypt).
+ * pending), FAKE_PULUMI_STEP_MS (time per resource step), FAKE_PULUMI_KMS_DENIED (KMS refuses to decrypt),
+ * FAKE_PULUMI_PGID_LOG (pid and process group of each invocation).
  */
 import { createHash } from "node:crypto";
 import type * as Pulumi from "@pulumi/pulumi";
 import { appendFileSync, readFileSync } from "node:fs";
 import { CliError, type Deployment, DiyBackend, type ProjectStack, SECRET_SIG, SECRET_SIG_KEY, type SecretsProviderState, type StateResource } from "./diyBackend";
 import { emitEvents } from "./events";
+import { processGroup } from "./processGroup";
 
 const VALUE_FLAGS = new Set(["--stack", "-s", "--secrets-provider", "--event-log", "--client", "--exec-kind", "--page-size", "--page", "--color", "--message", "-m", "--parallel", "--plaintext", "--secret", "--cwd", "-C"]);
 
 const argv = process.argv.slice(2);
 if (process.env.FAKE_PULUMI_LOG) appendFileSync(process.env.FAKE_PULUMI_LOG, `${JSON.stringify(argv)}\n`);
+if (process.env.FAKE_PULUMI_PGID_LOG) appendFileSync(process.env.FAKE_PULUMI_PGID_LOG, `${JSON.stringify({ pid: process.pid, pgrp: processGroup("self") })}\n`);
 const words: string[] = [];
 const flags = new Map<string, string[]>();
 for (let i = 0; i < argv.length; i++) {
@@ -240,6 +243,9 @@ async function main(): Promise<void> {
       const show = has("--show-secrets");
       return print(Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isSecret(v) ? (show ? decrypt(v, d.secrets_providers) : "[secret]") : v])));
     }
+    case "stack export":
+      be.requireStack(stack);
+      return print({ version: 3, deployment: be.deployment(stack) });
     case "stack history":
       be.requireStack(stack);
       return print([{ version: 1, kind: "update", startTime: be.deployment(stack).manifest.time, endTime: be.deployment(stack).manifest.time, result: "succeeded", message: "", environment: {}, config: {} }]);

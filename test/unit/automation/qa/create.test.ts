@@ -300,7 +300,7 @@ describe("qa create", () => {
       const log = stderr.join("");
       expect(log).to.contain(`▸ masking skipped: source ${GOLDEN} is the published masked golden`);
       expect(log).to.contain(`clone checkout-bug is ready, cloned from the masked golden ${GOLDEN}`);
-      expect(renderCreated(clone, "stg").split("\n")[0]).to.equal(`clone checkout-bug is ready: cloned from the masked golden ${GOLDEN}; masking skipped`);
+      expect(renderCreated(clone).split("\n")[0]).to.equal(`clone checkout-bug is ready: cloned from the masked golden ${GOLDEN}; masking skipped`);
     });
 
     it("still masks an explicitly named raw source, and records that the engine masked it", async () => {

@@ -175,7 +175,7 @@ describe("qa reap", () => {
     );
     expect(selection.expired.map((c) => c.name)).to.deep.equal(["past", "now", "untagged-but-output", "qualified"]);
     expect(selection.kept.map((c) => c.name)).to.deep.equal(["future", "tag-wins"]);
-    expect(selection.unreadable.map((c) => c.name)).to.deep.equal(["unknown"]);
+    expect(selection.unreadable.map((u) => [u.clone.name, u.reason])).to.deep.equal([["unknown", "no readable expiry"]]);
   });
 
   it("destroys and removes every expired clone and leaves the others", async () => {
