@@ -25,10 +25,10 @@ function qa(args: string[], options: { env?: Record<string, string>; cwd?: strin
 describe("npm run qa (child process)", function () {
   this.timeout(120_000);
 
-  it("--help lists create, list, extend, destroy and reap", () => {
+  it("--help lists every qa command", () => {
     const { code, stdout } = qa(["--help"]);
     expect(code).to.equal(0);
-    for (const cmd of ["create", "list", "extend", "destroy", "reap"]) expect(stdout).to.match(new RegExp(`\\n  ${cmd} `));
+    for (const cmd of ["create", "list", "status", "password", "connect", "extend", "reset", "destroy", "recover", "reap"]) expect(stdout).to.match(new RegExp(`\\n  ${cmd} `));
   });
 
   it("create --help documents every flag", () => {
@@ -103,7 +103,8 @@ describe("npm run qa (child process)", function () {
 
   describe("through the Automation API against a stand-in pulumi CLI", () => {
     let dir: string;
-    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}`, PULUMI_BACKEND_URL: `file://${dir}`, FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
+    // setsid(1) for the process-group launcher lives in /usr/bin or /bin; the stand-in pulumi comes first.
+    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}:/usr/bin:/bin`, PULUMI_BACKEND_URL: `file://${dir}`, FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
     before(() => {
       dir = mkdtempSync(path.join(tmpdir(), "qa-fake-"));
       const project = qaProjectName("stg");
@@ -138,6 +139,16 @@ describe("npm run qa (child process)", function () {
         endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com",
       });
       expect(stdout).to.not.contain("hunter");
+    });
+
+    it("status --json shows one clone without its password; connect --print gives the tunnel and a URL", () => {
+      const status = qa(["status", "current", "--json"], { env: env() });
+      expect(status.code, status.stderr).to.equal(0);
+      expect(JSON.parse(status.stdout)).to.include({ name: "current", status: "ready", owner: "alice", endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com" });
+      expect(status.stdout).to.not.contain("hunter");
+      const printed = qa(["connect", "current", "--print"], { env: env() });
+      expect(printed.code, printed.stderr).to.equal(0);
+      expect(printed.stdout).to.contain("aws ssm start-session").and.contain("mysql://admin@127.0.0.1:13306/").and.not.contain("hunter");
     });
 
     it("reap --dry-run --json names exactly the expired clone and destroys nothing", () => {
