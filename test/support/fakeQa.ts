@@ -231,6 +231,16 @@ export class FakeMasker implements MaskingRunner {
   }
 }
 
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
 /** A clock that stands still until moved. */
 export class FakeClock {
   constructor(public current: Date) {}

@@ -3,27 +3,15 @@
  * `qa password <name>`, `qa connect <name>` (tunnel plus mysql client, or `--print` for a connection string) and
  * `qa reset <name>` (the same clone, moved onto the newest masked golden).
  */
-import { QA_TAGS, parseInstant, qaStackName } from "../../../contracts/qaStack";
+import { QA_TAGS, parseInstant } from "../../../contracts/qaStack";
 import { CLONE_SPEC_KEY, type CloneSpec, parseCloneStackConfig } from "../../../stacks/qaClone";
 import { UsageError } from "../../errors";
 import { Progress } from "../../qa/progress";
 import type { QaSettings } from "../../qa/settings";
 import { type CommandLine, SUGGESTED_LOCAL_PORT, type Tunnel, tunnelCommand } from "../../qa/tunnel";
-import { type OutputValues, type PendingOperation, StackNotFoundError } from "../../qa/workspace";
-import { type QaDeps, requireCloneName } from "./common";
+import type { OutputValues, PendingOperation } from "../../qa/workspace";
+import { type QaDeps, selectClone } from "./common";
 import { storedConfig } from "./lifecycle";
-
-/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
-async function cloneStack(deps: QaDeps, name: string): Promise<string> {
-  const stack = qaStackName(requireCloneName(name));
-  try {
-    await deps.workspace.selectStack(stack);
-  } catch (err) {
-    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
-    throw err;
-  }
-  return stack;
-}
 
 function text(outputs: OutputValues, key: string): string | null {
   const v = outputs[key]?.value;
@@ -49,7 +37,7 @@ export interface CloneStatus {
 
 /** One clone's tags, outputs (secrets hidden) and unfinished operations. @throws UsageError for an unknown clone */
 export async function cloneStatus(options: { readonly name: string }, deps: QaDeps): Promise<CloneStatus> {
-  const stack = await cloneStack(deps, options.name);
+  const stack = await selectClone(deps.workspace, options.name);
   const [tags, outputs, pending] = await Promise.all([deps.workspace.getTags(stack), deps.workspace.outputs(stack), deps.workspace.pendingOperations(stack)]);
   const expires = parseInstant(tags[QA_TAGS.expiresAt]) ?? parseInstant(text(outputs, "expiresAt") ?? undefined);
   let status = tags[QA_TAGS.status] ?? "unknown";
@@ -100,7 +88,7 @@ interface Credentials {
 }
 
 async function credentials(deps: QaDeps, name: string): Promise<Credentials> {
-  const stack = await cloneStack(deps, name);
+  const stack = await selectClone(deps.workspace, name);
   const outputs = await deps.workspace.outputs(stack);
   const host = text(outputs, "endpoint");
   const user = text(outputs, "user");
@@ -191,7 +179,7 @@ export async function resetClone(settings: QaSettings, options: { readonly name:
   if (!settings.golden || !publishedGolden) {
     throw new UsageError(`qa reset moves a clone onto the newest masked golden, and stack ${settings.stack} has ${settings.golden ? "no published golden yet" : "no golden"}`);
   }
-  const stack = await cloneStack(deps, options.name);
+  const stack = await selectClone(deps.workspace, options.name);
   const config = await storedConfig(deps.workspace, stack);
   const { spec, expiresAt } = parseCloneStackConfig(config);
   const next: CloneSpec = { ...spec, sourceClusterIdentifier: publishedGolden };

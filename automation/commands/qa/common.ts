@@ -1,8 +1,8 @@
 /** What every qa command shares: injected dependencies, input validation, and how a stack reads as a clone. */
-import { QA_TAGS, cloneNameProblem, formatDuration, parseDuration, parseInstant, parseQaStackName } from "../../../contracts/qaStack";
+import { QA_TAGS, cloneNameProblem, formatDuration, parseDuration, parseInstant, parseQaStackName, qaStackName } from "../../../contracts/qaStack";
 import { UsageError } from "../../errors";
 import type { MaskingRunner } from "../../qa/masking";
-import type { QaStackInfo, QaWorkspace } from "../../qa/workspace";
+import { type QaStackInfo, type QaWorkspace, StackNotFoundError } from "../../qa/workspace";
 
 /** Injected into every qa command, so tests run them against an in-memory workspace, a fake masker and a fixed clock. */
 export interface QaDeps {
@@ -33,6 +33,18 @@ export function requireCloneName(name: string): string {
   const problem = cloneNameProblem(name);
   if (problem) throw new UsageError(problem);
   return name;
+}
+
+/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
+export async function selectClone(workspace: QaWorkspace, name: string): Promise<string> {
+  const stack = qaStackName(requireCloneName(name));
+  try {
+    await workspace.selectStack(stack);
+  } catch (err) {
+    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
+    throw err;
+  }
+  return stack;
 }
 
 /** A TTL flag in milliseconds, at most `maxTtl`, or a UsageError (exit 2). */

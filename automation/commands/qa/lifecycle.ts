@@ -1,23 +1,11 @@
 /** `qa extend` and `qa destroy`: move a clone's expiry, or throw it away. */
-import { QA_TAGS, formatDuration, parseInstant, qaStackName } from "../../../contracts/qaStack";
+import { QA_TAGS, formatDuration, parseInstant } from "../../../contracts/qaStack";
 import { CLONE_CONFIG_OUTPUT, CLONE_EXPIRES_KEY } from "../../../stacks/qaClone";
 import { UsageError } from "../../errors";
 import { Progress } from "../../qa/progress";
 import type { QaSettings } from "../../qa/settings";
-import { type QaWorkspace, StackNotFoundError } from "../../qa/workspace";
-import { type QaDeps, requireCloneName, requireTtl } from "./common";
-
-/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
-async function selectClone(workspace: QaWorkspace, name: string): Promise<string> {
-  const stack = qaStackName(requireCloneName(name));
-  try {
-    await workspace.selectStack(stack);
-  } catch (err) {
-    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
-    throw err;
-  }
-  return stack;
-}
+import type { QaWorkspace } from "../../qa/workspace";
+import { type QaDeps, requireTtl, selectClone } from "./common";
 
 /**
  * The config a clone was last deployed with, from its stack's state. This process's workspace folder holds no config

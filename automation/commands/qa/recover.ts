@@ -7,10 +7,10 @@
  * stack. Only run it when no other `qa` process is working on the clone: the lock it cancels is not checked for life.
  */
 import { Progress } from "../../qa/progress";
-import { type PendingOperation, StackNotFoundError } from "../../qa/workspace";
+import type { PendingOperation } from "../../qa/workspace";
 import { UsageError } from "../../errors";
-import { QA_TAGS, qaStackName } from "../../../contracts/qaStack";
-import { type QaDeps, requireCloneName } from "./common";
+import { QA_TAGS } from "../../../contracts/qaStack";
+import { type QaDeps, selectClone } from "./common";
 
 /** What `qa recover` prints. */
 export interface RecoveredClone {
@@ -29,14 +29,8 @@ export interface RecoveredClone {
  * @throws UsageError for a bad or unknown name; the engine's error when destroy itself fails
  */
 export async function recoverClone(options: { readonly name: string; readonly createdBy?: string }, deps: QaDeps): Promise<RecoveredClone> {
-  const stack = qaStackName(requireCloneName(options.name));
   const { workspace } = deps;
-  try {
-    await workspace.selectStack(stack);
-  } catch (err) {
-    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${options.name} (stack ${stack} does not exist); see "qa list"`);
-    throw err;
-  }
+  const stack = await selectClone(workspace, options.name);
   if (options.createdBy !== undefined) {
     const tag = (await workspace.getTags(stack))[QA_TAGS.createdBy];
     if (tag !== options.createdBy) {

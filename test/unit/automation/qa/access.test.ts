@@ -5,21 +5,12 @@ import { UsageError } from "../../../../automation/errors";
 import { type QaSettings, qaSettings } from "../../../../automation/qa/settings";
 import type { CommandLine } from "../../../../automation/qa/tunnel";
 import { parseConfig } from "../../../../stacks/config";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg")));
 const GOLDEN_OLD = "data-platform-stg-golden-20250228";
 const GOLDEN_NEW = "data-platform-stg-golden-20250301";
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
-}
 
 async function withClone() {
   const f = fakeDeps();

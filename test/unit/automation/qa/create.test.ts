@@ -11,7 +11,7 @@ import { type QaSettings, qaSettings } from "../../../../automation/qa/settings"
 import { parseConfig } from "../../../../stacks/config";
 import { renderCreated } from "../../../../automation/commands/qa/runtime";
 import { readPublishedGolden } from "../../../../automation/qa/golden";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 // The raw-source path (#5): stg without its golden. Cloning the golden is tested below, with the golden enabled.
@@ -20,15 +20,6 @@ const HOUR = 3_600_000;
 
 function request(over: Partial<Parameters<typeof validateCreate>[1]> = {}): CreateRequest {
   return validateCreate(settings, { name: "checkout-bug", ...over }, "alice");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
 }
 
 function usageErrorOf(fn: () => unknown): string {

@@ -7,21 +7,12 @@ import { UsageError } from "../../../../automation/errors";
 import { type QaSettings, qaSettings } from "../../../../automation/qa/settings";
 import { parseConfig } from "../../../../stacks/config";
 import { CLONE_EXPIRES_KEY } from "../../../../stacks/qaClone";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 // Clones of the raw source (#5); cloning the golden (#7) is covered in create.test.ts.
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
-}
 
 /** A fake world with one clone created at 09:00 with a 4h TTL. */
 async function withClone(name = "checkout-bug") {

@@ -8,19 +8,10 @@ import { UsageError } from "../../../../automation/errors";
 import { type QaSettings, qaSettings } from "../../../../automation/qa/settings";
 import { StackBusyError } from "../../../../automation/qa/workspace";
 import { parseConfig } from "../../../../stacks/config";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
-}
 
 /** A clone whose `qa create` was killed while the cluster was being created. */
 async function killedCreate() {
