@@ -149,7 +149,13 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
         storageEncrypted: true,
         kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${id}`,
         endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com`,
+        dbClusterParameterGroupName: `${id}-cluster-params`,
+        clusterMembers: [`${id}-1`],
       };
+    }
+    case "aws:rds/getInstance:getInstance": {
+      const id = String(inputs.dbInstanceIdentifier);
+      return { id, dbInstanceIdentifier: id, dbParameterGroups: [`${id}-params`], engine: "aurora-mysql" };
     }
     default:
       return { ...inputs };

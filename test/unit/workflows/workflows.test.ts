@@ -182,9 +182,15 @@ describe("GitHub workflows", () => {
     });
     it("creates the clone as JSON, writes the summary through ci clone-summary, and never asks for secrets", () => {
       const scripts = steps(w).map((s) => s.run ?? "").join("\n");
-      expect(scripts).to.contain('npm run -s qa -- create "$NAME" --ttl "$TTL" --json --stack stg > clone.json');
+      expect(scripts).to.contain('npm run -s qa -- create "$NAME" --ttl "$TTL" --json --stack stg --created-by "run-$GITHUB_RUN_ID" > clone.json');
       expect(scripts).to.contain('ci clone-summary clone.json --name "$NAME" >> "$GITHUB_STEP_SUMMARY"');
       expect(text("qa-clone.yml")).to.not.match(/^[^#]*--show-secrets/m);
+    });
+    it("recovers its own clone when the job fails or is cancelled, and only its own", () => {
+      const recover = steps(w).find((s) => (s.run ?? "").includes("qa -- recover"));
+      expect(recover?.if).to.equal("failure() || cancelled()");
+      expect(recover?.run).to.contain('recover "$NAME" --stack stg --json --created-by "run-$GITHUB_RUN_ID"');
+      expect(recover?.run).to.contain('pulumi login "$PULUMI_BACKEND_URL"');
     });
   });
 });
