@@ -65,8 +65,11 @@ export function redactSecrets(value: unknown, path = "", found: string[] = []): 
   return value;
 }
 
-/** Computed attributes a provider would fill in, so that downstream Outputs resolve to realistic values. */
-function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+/**
+ * Computed attributes a provider would fill in, so that downstream Outputs resolve to realistic values. Exported so
+ * that readers of a recorded run (the permission simulator) derive a resource's ARN exactly as the mocks did.
+ */
+export function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
   const [, mod, kind] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
   const physical: string = inputs.name ?? inputs.bucket ?? inputs.functionName ?? name;
   const state: Record<string, unknown> = { ...inputs };
