@@ -36,8 +36,41 @@ export interface Decision {
 
 const isServicePrincipal = (p: string) => p.endsWith(".amazonaws.com");
 
-/** The resource policy AWS consults for a resource ARN: key, bucket (for the bucket and its objects), topic, function. */
-export function resourcePolicyFor(policies: DeployedPolicies, resource: string): CollectedDocument | undefined {
+/**
+ * The key policy assumed for a KMS key the program does not create (the source cluster's key): AWS's default key
+ * policy, which lets the account's IAM policies govern the key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+ */
+function defaultKeyPolicy(policies: DeployedPolicies, key: string): CollectedDocument {
+  const root = `arn:${policies.partition}:iam::${policies.accountId}:root`;
+  const document = { Version: "2012-10-17", Statement: [{ Sid: "EnableIAMUserPermissions", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" }] };
+  return { kind: "key", resource: "(default key policy, assumed)", owner: key, document };
+}
+
+/**
+ * iam-simulate resolves a condition key with a variable part only after a "/" (`aws:ResourceTag/<key>`), while KMS
+ * puts it after a ":" (`kms:EncryptionContext:<key>`). Both sides are rewritten to the global
+ * `aws:RequestTag/kms:EncryptionContext:<key>`, a String key the simulator resolves with the same operators.
+ */
+const EC = /^kms:encryptioncontext:(?!keys$)/i;
+const EC_STANDIN = "aws:RequestTag/";
+function rewriteEncryptionContext<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(rewriteEncryptionContext) as T;
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [EC.test(k) ? `${EC_STANDIN}${k}` : k, rewriteEncryptionContext(v)]),
+  ) as T;
+}
+
+/**
+ * The resource policy AWS consults for a request: a role's trust policy for sts:AssumeRole, else the key, bucket
+ * (for the bucket and its objects), topic or function policy of the resource.
+ */
+export function resourcePolicyFor(policies: DeployedPolicies, resource: string, action = ""): CollectedDocument | undefined {
+  if (/^sts:AssumeRole/i.test(action)) {
+    const trust = policies.principals.get(resource)?.trustPolicy;
+    return trust ? { kind: "trust", resource, owner: resource, document: trust } : undefined;
+  }
   const direct = policies.resourcePolicies.get(resource);
   if (direct) return direct;
   const bucket = /^(arn:[^:]+:s3:::[^/]+)(?:\/.*)?$/.exec(resource);
@@ -95,32 +128,29 @@ export async function evaluateRequest(policies: DeployedPolicies, request: IamRe
   if (!isServicePrincipal(request.principal) && !principal) {
     return { request, allowed: false, result: "Invalid", reason: `${request.principal} is not a role or user of this program` };
   }
-  const resourceDoc = resourcePolicyFor(policies, request.resource);
+  const isKey = /^arn:[^:]+:kms:[^:]+:[^:]+:key\//.test(request.resource);
+  const resourceDoc = resourcePolicyFor(policies, request.resource, request.action) ?? (isKey ? defaultKeyPolicy(policies, request.resource) : undefined);
   const context: Record<string, string | string[]> = { ...defaultContext(policies, request.principal) };
-  for (const [k, v] of Object.entries(request.context ?? {})) context[k] = typeof v === "string" ? v : [...v];
+  for (const [k, v] of Object.entries(request.context ?? {})) context[EC.test(k) ? `${EC_STANDIN}${k}` : k] = typeof v === "string" ? v : [...v];
   const result = await runSimulation(
     {
       request: { principal: request.principal, action: request.action, resource: { resource: request.resource, accountId: policies.accountId }, contextVariables: context },
-      identityPolicies: principal ? principal.identityPolicies.map((p) => ({ name: p.name, policy: p.policy })) : [],
+      identityPolicies: principal ? principal.identityPolicies.map((p) => ({ name: p.name, policy: rewriteEncryptionContext(p.policy) })) : [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: resourceDoc?.document,
+      resourcePolicy: resourceDoc ? rewriteEncryptionContext(resourceDoc.document) : undefined,
     },
     { simulationMode: "Strict" },
-  );
+  ).catch((err: unknown) => err as Error);
+  if (result instanceof Error) return { request, allowed: false, result: "Invalid", reason: `cannot simulate: ${result.message}` };
   if (result.resultType === "error") {
     return { request, allowed: false, result: "Invalid", reason: `cannot simulate: ${JSON.stringify(result.errors)}` };
   }
-  if (result.resultType !== "single") {
-    return { request, allowed: false, result: "Invalid", reason: `the request names a wildcard resource (${request.resource}); requests name one resource` };
-  }
+  // "*" for an action without a resource type, or a listing over every resource of a type (`cluster:*`).
+  const analysis = result.resultType === "single" ? result.result.analysis : result.results[0]?.analysis;
   const allowed = result.overallResult === "Allowed";
-  return {
-    request,
-    allowed,
-    result: result.overallResult,
-    reason: allowed ? "" : describeDenial(policies, request, result.result.analysis, resourceDoc),
-  };
+  const reason = allowed ? "" : analysis ? describeDenial(policies, request, analysis, resourceDoc) : `no statement allows ${request.action} on ${request.resource}`;
+  return { request, allowed, result: result.overallResult, reason: reason.replaceAll(EC_STANDIN, "") };
 }
 
 /** Evaluates requests in order. */

@@ -20,3 +20,7 @@ export * from "./collect";
 export * from "./evaluate";
 export * from "./stack";
 export { AWS_MANAGED_POLICIES } from "./managedPolicies";
+export * from "./sdkRequests";
+export * from "./serviceRequests";
+export * from "./codeRequests";
+export * from "./simulate";
