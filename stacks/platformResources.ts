@@ -123,6 +123,8 @@ export function createPlatform(cfg: PlatformConfig) {
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      // The alert topic, named before it exists (it is encrypted with this key).
+      encryptedTopicArns: [pulumi.interpolate`arn:${partition}:sns:${region}:${accountId}:${physicalName(env, "alerts")}`],
       logGroupPrefixes: [
         "/aws-glue/crawlers",
         `/aws/lambda/${physicalName(env, "")}`,

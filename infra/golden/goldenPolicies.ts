@@ -5,7 +5,7 @@
  * AWS authorises an action on nothing narrower (policy/wildcardActions.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GOLDEN_METRIC } from "../../contracts/golden";
+import { AURORA_MYSQL3_DEFAULT_GROUPS, GOLDEN_METRIC } from "../../contracts/golden";
 import { VENDED_LOG_DELIVERY_ACTIONS } from "../../policy/wildcardActions";
 import { type ArnContext, rdsArn, startExportStatements } from "../exports/exportPolicies";
 import type { PolicyStatement } from "../security/policy";
@@ -50,8 +50,15 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       Sid: "CloneTheSourceIntoAGolden",
       Effect: "Allow",
       Action: "rds:RestoreDBClusterToPointInTime",
-      // The new cluster, the one source it may be cloned from, and the golden's subnet group.
-      Resource: [goldenCluster, rdsArn(a, `cluster:${s.sourceClusterId}`), pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+      // Every resource type the action requires: the new cluster, the one source it may be cloned from, the golden's
+      // subnet group, and the engine's default cluster parameter group and option group the clone gets.
+      Resource: [
+        goldenCluster,
+        rdsArn(a, `cluster:${s.sourceClusterId}`),
+        pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`,
+        rdsArn(a, `cluster-pg:${AURORA_MYSQL3_DEFAULT_GROUPS.clusterParameterGroup}`),
+        rdsArn(a, `og:${AURORA_MYSQL3_DEFAULT_GROUPS.optionGroup}`),
+      ],
     },
     {
       Sid: "AddTheGoldenInstance",
@@ -76,12 +83,20 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       Sid: "UseTheSourceKeyForTheClone",
       Effect: "Allow",
       // A copy-on-write clone of an encrypted cluster keeps its key; RDS takes a grant on it for the new cluster.
-      Action: ["kms:CreateGrant", "kms:DescribeKey"],
+      Action: "kms:CreateGrant",
       Resource: s.sourceKmsKeyArn,
       Condition: {
         Bool: { "kms:GrantIsForAWSResource": "true" },
         StringEquals: { "kms:ViaService": pulumi.interpolate`rds.${a.region}.amazonaws.com` },
       },
+    },
+    {
+      Sid: "DescribeTheSourceKey",
+      Effect: "Allow",
+      // RDS describes the key before the grant; a DescribeKey request never carries kms:GrantIsForAWSResource.
+      Action: "kms:DescribeKey",
+      Resource: s.sourceKmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`rds.${a.region}.amazonaws.com` } },
     },
     {
       Sid: "LetRdsCreateTheGoldenMasterSecret",
@@ -116,7 +131,8 @@ export function maskStatements(s: GoldenScope): PolicyStatement[] {
       Action: "secretsmanager:GetSecretValue",
       Resource: secretArn(a, RDS_MANAGED_SECRETS),
       // RDS tags the secret it manages with its cluster's ARN: only goldens' secrets, never the source's.
-      Condition: { StringLike: { "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": goldenCluster } },
+      // aws:ResourceTag is the catalogue's key for GetSecretValue (the service-prefixed form is not listed for it).
+      Condition: { StringLike: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": goldenCluster } },
     },
     { Sid: "ReadTheMaskingSalt", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: s.saltSecretArn },
     // The salt's one version is written with a fixed ClientRequestToken: a second write with another value fails.
@@ -142,7 +158,7 @@ export function exportStatements(s: GoldenScope & { readonly exportRoleArn: pulu
       Action: "rds:DescribeDBClusterSnapshots",
       Resource: rdsArn(s.arns, `cluster-snapshot:${goldenPrefix(s)}*`),
     },
-    ...startExportStatements({ exportRoleArn: s.exportRoleArn, kmsKeyArn: s.kmsKeyArn }),
+    ...startExportStatements({ snapshotArns: [rdsArn(s.arns, `cluster-snapshot:${goldenPrefix(s)}*`)], exportRoleArn: s.exportRoleArn, kmsKeyArn: s.kmsKeyArn }),
   ];
 }
 
@@ -181,12 +197,6 @@ export function stateMachineStatements(args: {
       // named in the state machine's logging configuration.
       Action: [...VENDED_LOG_DELIVERY_ACTIONS],
       Resource: "*",
-    },
-    {
-      Sid: "FindTheLogGroup",
-      Effect: "Allow",
-      Action: "logs:DescribeLogGroups",
-      Resource: pulumi.interpolate`arn:${args.arns.partition}:logs:${args.arns.region}:${args.arns.accountId}:log-group:*`,
     },
   ];
 }

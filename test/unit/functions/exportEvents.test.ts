@@ -6,6 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { hiveType, parseTablesInfo } from "../../../functions/export-events/catalog";
 import { metricSink } from "../../../functions/shared/metrics";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -75,6 +76,7 @@ const TABLES_INFO = {
 };
 
 describe("export-events", () => {
+  recordSdkRequests("export-events", ENV, rdsMock, s3Mock, glueMock, snsMock);
   let handler: (event: unknown) => Promise<any>;
   let metricLines: string[];
   const originalWrite = metricSink.write;

@@ -12,6 +12,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { type ReaperDeps, judge, reapExpiredClones } from "../../../functions/qa-reaper/reaper";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -60,6 +61,7 @@ const deletedClusters = () => rdsMock.commandCalls(DeleteDBClusterCommand).map((
 const deletedInstances = () => rdsMock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
 
 describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
+  recordSdkRequests("qa-reaper", { ENVIRONMENT: "stg", ALERT_TOPIC_ARN: TOPIC }, rdsMock, snsMock);
   beforeEach(() => {
     rdsMock.reset();
     snsMock.reset();
