@@ -49,6 +49,11 @@ async function catalog(exportTaskIdentifier: string): Promise<EventResult> {
     const input = tableInput(bucketName, exportTaskIdentifier, t);
     ((await upsertTable(glue, databaseName, input)) === "created" ? created : updated).push(input.Name!);
   }
+  const disagreements = tables.complete.flatMap((t) => t.columns.filter((c) => c.disagreement).map((c) => `${t.target}.${c.name}: ${c.disagreement}`));
+  if (disagreements.length > 0) {
+    // The files win (they are what Athena reads); the log says where AWS's table did not describe them.
+    logger.warn("column types declared from the export's reported types, not AWS's mapping", { exportTaskIdentifier, columns: disagreements });
+  }
   if (tables.skipped.length > 0) {
     logger.warn("tables not cataloged: not completely exported or not understood", { exportTaskIdentifier, tables: tables.skipped });
   }
