@@ -42,6 +42,9 @@ export const SNAPSHOT_CREATED_EVENTS = {
   instance: { detailType: "RDS DB Snapshot Event", eventId: "RDS-EVENT-0091" },
 } as const;
 
+/** The input the reconcile schedule sends export-events (infra builds the schedule, the handler recognises it). */
+export const RECONCILE_INPUT = { source: "data-platform.reconcile" } as const;
+
 /** Custom metrics the pipeline emits, in one namespace, with an `Environment` dimension. */
 export const EXPORT_METRICS = {
   namespace: "DataPlatform/Exports",

@@ -47,6 +47,7 @@ export const ROLES = {
 /** Platform roles that do not use the CMK (the key policy does not name them). */
 export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
+  reconcileScheduler: "export-reconcile-scheduler",
   qaReaperScheduler: "qa-reaper-scheduler",
   goldenScheduler: "golden-scheduler",
 } as const;
@@ -208,6 +209,8 @@ export function createPlatform(cfg: PlatformConfig) {
       schedule: physicalName(env, "daily-export"),
       eventsRule: physicalName(env, "export-events"),
       snapshotRule: physicalName(env, "snapshot-created"),
+      reconcileSchedule: physicalName(env, "export-reconcile"),
+      reconcileSchedulerRole: roleName(env, OTHER_ROLES.reconcileScheduler),
       deadMansSwitch: physicalName(env, "no-export-completed"),
     },
     sourceIdentifier: cfg.sourceClusterIdentifier,

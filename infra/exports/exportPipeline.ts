@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EXPORT_METRICS } from "../../contracts/exportEvents";
+import { EXPORT_METRICS, RECONCILE_INPUT } from "../../contracts/exportEvents";
 import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
 import { exportEventsPattern, snapshotCreatedPattern } from "../alerts/eventPatterns";
 import { NodeFunction } from "../compute/nodeFunction";
@@ -22,6 +22,9 @@ export interface ExportPipelineArgs {
     readonly eventsRule: string;
     /** The rule that starts the export on RDS's snapshot-created event. */
     readonly snapshotRule: string;
+    /** The reconcile schedule and its scheduler role. */
+    readonly reconcileSchedule: string;
+    readonly reconcileSchedulerRole: string;
     readonly deadMansSwitch: string;
   };
   readonly sourceIdentifier: string;
@@ -67,6 +70,8 @@ export class ExportPipeline extends pulumi.ComponentResource {
   /** Starts the raw export on the snapshot-created event; absent with `exportSource: masked`. */
   readonly snapshotRule?: aws.cloudwatch.EventRule;
   readonly eventsRule: aws.cloudwatch.EventRule;
+  /** Runs export-events' reconcile every few hours. */
+  readonly reconcileSchedule: aws.scheduler.Schedule;
   readonly deadMansSwitch: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: ExportPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -218,6 +223,22 @@ export class ExportPipeline extends pulumi.ComponentResource {
       child,
     );
     this.eventsFunction.allowInvoke(`${name}-events-invoke`, "events.amazonaws.com", this.eventsRule.arn);
+
+    // Events are best-effort: every 6 hours, compare DescribeExportTasks with the catalog and move what a lost event
+    // or a failed move left behind (idempotent; a current catalog is left alone).
+    this.reconcileSchedule = createScheduledInvocation(
+      `${name}-reconcile`,
+      {
+        scheduleName: args.names.reconcileSchedule,
+        description: "Reconcile the stable Glue tables with the newest completed export",
+        roleName: args.names.reconcileSchedulerRole,
+        accountId: args.arns.accountId,
+        expression: "rate(6 hours)",
+        target: { kind: "lambda", arn: this.eventsFunction.arn },
+        input: { ...RECONCILE_INPUT },
+      },
+      child,
+    ).schedule;
 
     this.deadMansSwitch = deadMansSwitchAlarm(
       `${name}-dead-mans-switch`,

@@ -1,4 +1,4 @@
-import { CreateTableCommand, EntityNotFoundException, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
+import { CreateTableCommand, EntityNotFoundException, GetTablesCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
 import { DescribeExportTasksCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -207,6 +207,70 @@ describe("export-events", () => {
     rdsMock.on(DescribeExportTasksCommand, { ExportTaskIdentifier: "stg-20240302" }).resolves({ ExportTasks: [{ ...completedTask, Status: "FAILED" }] });
     const result = await handler(rdsEvent("RDS-EVENT-0162", "stg-20240302"));
     expect(result).to.include({ action: "alerted" });
+  });
+
+  describe("when RDS and DescribeExportTasks disagree", () => {
+    it("rethrows (so Lambda retries) when the event says completed but the task still shows IN_PROGRESS", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, Status: "IN_PROGRESS", TaskEndTime: undefined }] });
+      const err = await handler(rdsEvent("RDS-EVENT-0164")).catch((e: unknown) => e);
+      expect(err).to.have.property("name", "StatusMismatchError");
+      expect(glueMock.calls()).to.have.length(0);
+    });
+  });
+
+  describe("reconcile", () => {
+    const reconcileInput = { source: "data-platform.reconcile" };
+    const tables = (pointers: Record<string, string>) => ({
+      TableList: Object.entries(pointers).map(([Name, id]) => ({ Name, DatabaseName: "data_platform_stg", Parameters: { "data_platform.export_id": id } })),
+    });
+    beforeEach(() => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({
+        ExportTasks: [
+          { ...completedTask, ExportTaskIdentifier: "stg-20240301" },
+          completedTask,
+          { ...completedTask, ExportTaskIdentifier: "stg-20240303", Status: "FAILED" },
+          // Another environment's newer export in the same bucket is never ours.
+          { ...completedTask, ExportTaskIdentifier: "prod-20240304" },
+        ],
+      });
+      exportMetadata();
+      glueMock.on(UpdateTableCommand).resolves({});
+    });
+
+    it("moves a completed export whose event was lost, reading every task in this bucket", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240301", shop_orders: "stg-20240301" }));
+      const result = await handler(reconcileInput);
+      expect(result).to.deep.equal({ action: "reconciled", newest: "stg-20240302", behind: ["shop_users", "shop_orders"], moved: true });
+      expect(rdsMock.commandCalls(DescribeExportTasksCommand)[0].args[0].input.Filters).to.deep.equal([{ Name: "s3-bucket", Values: [BUCKET] }]);
+      expect(glueMock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.TableInput?.StorageDescriptor?.Location)).to.deep.equal([
+        `s3://${BUCKET}/exports/stg-20240302/shop/shop.users/`,
+        `s3://${BUCKET}/exports/stg-20240302/shop/shop.orders/`,
+      ]);
+      expect(metricLines).to.have.length(1);
+    });
+
+    it("moves a table that is missing from the catalog", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302" }));
+      expect(await handler(reconcileInput)).to.deep.include({ behind: ["shop_orders"], moved: true });
+    });
+
+    it("is idempotent: a catalog on the newest export is left alone and no metric is emitted", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302", shop_orders: "stg-20240302", shop_audit_log: "stg-20240228" }));
+      expect(await handler(reconcileInput)).to.deep.equal({ action: "reconciled", newest: "stg-20240302", behind: [], moved: false });
+      expect(glueMock.commandCalls(UpdateTableCommand)).to.have.length(0);
+      expect(metricLines).to.have.length(0);
+    });
+
+    it("never moves a table back from a newer retry attempt", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302-r2", shop_orders: "stg-20240302-r2" }));
+      expect(await handler(reconcileInput)).to.deep.include({ moved: false });
+    });
+
+    it("does nothing when no export completed yet", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, Status: "IN_PROGRESS" }] });
+      expect(await handler(reconcileInput)).to.deep.equal({ action: "reconciled", behind: [], moved: false });
+      expect(glueMock.calls()).to.have.length(0);
+    });
   });
 
   describe("ignores malformed and foreign events safely", () => {

@@ -101,6 +101,17 @@ describe("ExportPipeline", () => {
       expect(permission.sourceArn).to.equal(`arn:aws:events:${REGION}:${ACCOUNT}:rule/data-platform-prod-snapshot-created`);
     });
 
+    it("reconciles every 6 hours: a schedule whose role may invoke only the events function, with the reconcile input", () => {
+      const schedule = find(resources, "aws:scheduler/schedule:Schedule", "export-pipeline-reconcile-schedule").inputs;
+      expect(schedule).to.include({ name: "data-platform-prod-export-reconcile", scheduleExpression: "rate(6 hours)" });
+      expect(JSON.parse(schedule.target.input)).to.deep.equal({ source: "data-platform.reconcile" });
+      expect(schedule.target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events`);
+      expect(policyOf("export-pipeline-reconcile-scheduler-role")).to.deep.equal([
+        { Sid: "StartOneTarget", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events` },
+      ]);
+      expect(sid("export-pipeline-export-events-role", "MoveStableTables")?.Action).to.include("glue:GetTables");
+    });
+
     it("targets the events function, which only that rule may invoke", () => {
       const target = find(resources, "aws:cloudwatch/eventTarget:EventTarget", "export-pipeline-events-target").inputs;
       expect(target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events`);
