@@ -19,6 +19,7 @@ import { type TableSource, bqSync, defaultSources, renderBqSync } from "./comman
 import type { ProgressEvent } from "../sql/masking";
 import { DEFAULT_RULES, maskRun, maskScan, maskVerify, renderRun, renderScan, renderVerify } from "./commands/mask";
 import { CheckFailedError } from "./errors";
+import { defaultDoctorClients, doctor, doctorConfig, renderDoctor } from "./commands/doctor";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
 export interface Io {
@@ -126,6 +127,24 @@ export function buildCli(io: Io, env: NodeJS.ProcessEnv = process.env): Command 
         defaultSources(),
       );
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderBqSync(result)}\n`);
+    });
+
+  program
+    .command("doctor")
+    .description("read-only check of a deployed stack in the real account: export, tables, Athena, alarms, golden, QA clones, BigQuery")
+    .argument("<stack>", "stack name: a Pulumi.<stack>.yaml must exist (stg, prod)")
+    .addOption(new Option("--json", "print the report as one JSON document"))
+    .action(async (stack: string, opts: { json?: boolean }) => {
+      const cfg = doctorConfig(stack);
+      const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      const identity = await new STSClient({ region: cfg.region }).send(new GetCallerIdentityCommand({}));
+      io.stderr(`checking stack ${stack} in account ${identity.Account} (${cfg.region}) as ${identity.Arn}\n`);
+      const report = await doctor(
+        { stack, accountId: identity.Account!, googleAccessToken: env.GOOGLE_OAUTH_ACCESS_TOKEN },
+        defaultDoctorClients(cfg.region),
+      );
+      io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDoctor(report)}\n`);
+      if (report.summary.fail > 0) throw new CheckFailedError(`${report.summary.fail} check(s) failed`);
     });
 
   const ci = program.command("ci").description("helpers for the GitHub workflows (.github/workflows)");

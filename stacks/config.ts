@@ -184,6 +184,9 @@ const schema = z
     // Dead-man's switch: page when no export completed for this many hours. Over 24 so that a daily export that
     // finishes a little later than yesterday's does not page; at most a week (CloudWatch's evaluation limit).
     exportStaleAfterHours: z.number().int().min(25, "must be more than 24 for a daily export").max(168).default(30),
+    // Reserved concurrency of the export function; absent reserves none (accounts with a low concurrency quota
+    // reject any reservation, and the export is safe without one).
+    exportReservedConcurrency: z.number().int().min(1).max(10).optional(),
     protectData: z.boolean().optional(),
     github: github.optional(),
     /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */

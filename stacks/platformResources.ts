@@ -47,6 +47,7 @@ export const ROLES = {
 /** Platform roles that do not use the CMK (the key policy does not name them). */
 export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
+  reconcileScheduler: "export-reconcile-scheduler",
   qaReaperScheduler: "qa-reaper-scheduler",
   goldenScheduler: "golden-scheduler",
 } as const;
@@ -209,11 +210,15 @@ export function createPlatform(cfg: PlatformConfig) {
       schedulerRole: roleName(env, OTHER_ROLES.exportScheduler),
       schedule: physicalName(env, "daily-export"),
       eventsRule: physicalName(env, "export-events"),
+      snapshotRule: physicalName(env, "snapshot-created"),
+      reconcileSchedule: physicalName(env, "export-reconcile"),
+      reconcileSchedulerRole: roleName(env, OTHER_ROLES.reconcileScheduler),
       deadMansSwitch: physicalName(env, "no-export-completed"),
     },
     sourceIdentifier: cfg.sourceClusterIdentifier,
     snapshotType: cfg.snapshotType,
     schedule: cfg.exportSchedule,
+    reservedConcurrency: cfg.exportReservedConcurrency,
     exportOnly: cfg.exportOnly,
     exportsBucketName: exportsBucket.name,
     exportsBucketArn: exportsBucket.arn,

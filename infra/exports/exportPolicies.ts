@@ -122,7 +122,8 @@ export function exportEventsStatements(args: {
     {
       Sid: "MoveStableTables",
       Effect: "Allow",
-      Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
+      // GetTables: the reconcile run reads where every stable table points.
+      Action: ["glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
       Resource: [glueArn("catalog"), glueArn(`database/${args.glueDatabaseName}`), glueArn(`table/${args.glueDatabaseName}/*`)],
     },
   ];

@@ -66,7 +66,7 @@ describe("npm run plan (child process)", function () {
       const { code, stdout } = cli(["plan", stack], stack === "prod" ? rawProdDir : REPO_ROOT);
       expect(code).to.equal(0);
       expect(stdout).to.contain(`function data-platform-${stack}-export-snapshot: nodejs22.x on arm64`);
-      expect(stdout).to.contain("reserved concurrency 1");
+      expect(stdout).to.contain('"EventID":["RDS-EVENT-0169"]');
       expect(stdout).to.match(/env vars: ALERT_TOPIC_ARN, ENVIRONMENT, EXPORT_BUCKET/);
       expect(stdout).to.match(/code sha256 [A-Za-z0-9+/]{43}=/);
       expect(stdout).to.contain(`schedule data-platform-${stack}-daily-export: cron(0 0 * * ? *) in Asia/Tokyo`);
