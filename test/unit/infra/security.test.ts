@@ -160,6 +160,7 @@ describe("IAM roles", () => {
       "data-platform-stg-export-snapshot",
       "data-platform-stg-export-events",
       "data-platform-stg-export-scheduler",
+      "data-platform-stg-export-reconcile-scheduler",
       // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
       "data-platform-stg-qa-reaper",
       "data-platform-stg-qa-reaper-scheduler",

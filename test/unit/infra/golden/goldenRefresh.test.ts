@@ -243,7 +243,8 @@ describe("GoldenRefresh", () => {
     it("masked (prod): no raw export function or schedule; the events rule and handler follow the golden's snapshots", () => {
       const names = ofType(prod, "aws:lambda/function:Function").map((f) => f.inputs.name);
       expect(names).to.not.include("data-platform-prod-export-snapshot");
-      expect(ofType(prod, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.deep.equal(["data-platform-prod-golden-refresh"]);
+      // The reconcile schedule stays: the golden's exports are reconciled like raw ones.
+      expect(ofType(prod, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-prod-export-reconcile", "data-platform-prod-golden-refresh"]);
       const pattern = JSON.parse(find(prod, "aws:cloudwatch/eventRule:EventRule", "export-pipeline-events").inputs.eventPattern);
       expect(pattern.detail.SourceIdentifier).to.deep.include({ prefix: "golden-prod-" });
       expect(find(prod, "aws:lambda/function:Function", "export-pipeline-export-events").inputs.environment.variables).to.include({
@@ -256,7 +257,7 @@ describe("GoldenRefresh", () => {
 
     it("raw (stg): the daily export keeps its function and schedule, and the golden only feeds QA", () => {
       expect(ofType(stg, "aws:lambda/function:Function").map((f) => f.inputs.name)).to.include("data-platform-stg-export-snapshot");
-      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
+      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-export-reconcile", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
     });
 
     it("builds nothing of the golden where it is not configured", async () => {
