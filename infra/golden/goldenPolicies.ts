@@ -45,19 +45,28 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       // list call is authorised against cluster:* / cluster-snapshot:*. This account and Region only; metadata only.
       Resource: [rdsArn(a, "cluster:*"), rdsArn(a, "cluster-snapshot:*")],
     },
-    { Sid: "DescribeGoldenInstances", Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: goldenInstance },
+    {
+      Sid: "DescribeInstances",
+      Effect: "Allow",
+      Action: "rds:DescribeDBInstances",
+      // Goldens' instances, and the source's writer, whose parameter group the golden's instance copies. Its
+      // identifier is not in the config, so any instance of this account and Region (metadata only).
+      Resource: rdsArn(a, "db:*"),
+    },
     {
       Sid: "CloneTheSourceIntoAGolden",
       Effect: "Allow",
       Action: "rds:RestoreDBClusterToPointInTime",
-      // The new cluster, the one source it may be cloned from, and the golden's subnet group.
-      Resource: [goldenCluster, rdsArn(a, `cluster:${s.sourceClusterId}`), pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+      // The new cluster, the one source it may be cloned from, the golden's subnet group, and the source's cluster
+      // parameter group (named by the source at run time; using a group does not change it).
+      Resource: [goldenCluster, rdsArn(a, `cluster:${s.sourceClusterId}`), pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`, rdsArn(a, "cluster-pg:*")],
     },
     {
       Sid: "AddTheGoldenInstance",
       Effect: "Allow",
       Action: "rds:CreateDBInstance",
-      Resource: [goldenInstance, goldenCluster, pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+      // The source's instance parameter group is named at run time, like the cluster's.
+      Resource: [goldenInstance, goldenCluster, pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`, rdsArn(a, "pg:*")],
     },
     {
       Sid: "TagGoldens",

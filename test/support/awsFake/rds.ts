@@ -164,9 +164,12 @@ export class RdsFake {
     this.state.snapshots.set(id, { id, arn: arn("cluster-snapshot", id), clusterId, status: "available", type: "manual", tags, created, engine: "aurora-mysql" });
   }
 
-  /** From now on, `id` (cluster, instance, snapshot) never leaves its current status: it never becomes available. */
-  neverSettles(id: string): void {
-    this.state.stuck.add(id);
+  /**
+   * From now on, what `id` names (cluster, instance, snapshot; a RegExp matches ones not created yet) never leaves
+   * its status for a new one: it never becomes available. Deleting it still works.
+   */
+  neverSettles(id: string | RegExp): void {
+    this.state.stuck.push(id);
   }
 
   /** Every cluster, instance and snapshot identifier that exists, deleting ones included. */

@@ -115,8 +115,12 @@ export class RdsState {
   /** Cluster and instance parameter groups that exist (the engine's default groups always do). */
   readonly clusterParameterGroups = new Set<string>(["default.aurora-mysql8.0"]);
   readonly instanceParameterGroups = new Set<string>(["default.aurora-mysql8.0"]);
-  /** Identifiers whose transitions never happen: a clone or snapshot that never becomes available. */
-  readonly stuck = new Set<string>();
+  /** Identifiers (or patterns) that never settle into a new status: a clone or snapshot that never becomes available. Deleting still works. */
+  readonly stuck: (string | RegExp)[] = [];
+
+  isStuck(id: string): boolean {
+    return this.stuck.some((s) => (typeof s === "string" ? s === id : s.test(id)));
+  }
 
   /** Applies every transition that is due at `now`, in time order. */
   settle(now: number): void {
@@ -124,7 +128,7 @@ export class RdsState {
     const collect = <R extends { id: string; status: string; transition?: Transition }>(map: Map<string, R>, gone: (r: R) => void) => {
       for (const r of map.values()) {
         const t = r.transition;
-        if (!t || t.at > now || this.stuck.has(r.id)) continue;
+        if (!t || t.at > now || (t.to !== "gone" && this.isStuck(r.id))) continue;
         due.push({
           at: t.at,
           apply: () => {
@@ -144,7 +148,7 @@ export class RdsState {
     collect(this.snapshots, (s) => this.snapshots.delete(s.id));
     collect(this.exportTasks, (e) => this.exportTasks.delete(e.id));
     for (const c of this.clusters.values()) {
-      if (c.secret?.status === "creating" && c.secret.activeAt !== undefined && c.secret.activeAt <= now && !this.stuck.has(c.id)) c.secret.status = "active";
+      if (c.secret?.status === "creating" && c.secret.activeAt !== undefined && c.secret.activeAt <= now && !this.isStuck(c.id)) c.secret.status = "active";
     }
     for (const d of due.sort((a, b) => a.at - b.at)) d.apply();
     // A chained step that is already due (a long advance of the clock) applies in the same call.

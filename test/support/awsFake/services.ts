@@ -93,6 +93,11 @@ export class SecretsFake extends ServiceFake {
     return arn;
   }
 
+  /** Seeds a secret under a known ARN (one the program under mocks deployed). */
+  seed(arn: string, value: string): void {
+    this.secrets.set(arn, { arn, name: arn.split(":")[6]?.replace(/-[A-Za-z0-9]{6}$/, "") ?? arn, value });
+  }
+
   private find(id: string) {
     const s = this.secrets.get(id) ?? [...this.secrets.values()].find((x) => x.name === id);
     // GetSecretValue API reference: ResourceNotFoundException for an unknown secret.
