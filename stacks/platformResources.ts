@@ -342,6 +342,7 @@ function createGolden(
       },
       sourceClusterId: cfg.sourceClusterIdentifier,
       databases: cfg.databases,
+      skipSchemas: g.skipSchemas,
       schedule: g.schedule,
       exportTimezone: cfg.exportSchedule.timezone,
       leadHours: g.leadHours,
