@@ -26,9 +26,13 @@ const iamPrincipalArn = z
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+const githubEnvironment = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name");
+
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1");
+
 /**
- * GitHub Actions delivery (issue #8): the OIDC provider and the preview and deploy roles the workflows assume.
- * Absent: no delivery resources are built.
+ * GitHub Actions delivery: the OIDC provider and the preview and deploy roles the workflows assume, and where this
+ * stack's Pulumi state lives. Absent: no delivery resources are built.
  */
 const github = z
   .object({
@@ -37,11 +41,25 @@ const github = z
     /** The IAM OIDC provider is one per account: create it in one stack, look it up in the others. */
     createOidcProvider: z.boolean().default(true),
     /** GitHub environment whose jobs may assume the deploy role. Default: the stack's environment name. */
-    deployEnvironment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name").optional(),
-    /** S3 bucket of the Pulumi state backend (`s3://<bucket>`), which both roles read and lock. */
+    deployEnvironment: githubEnvironment.optional(),
+    /**
+     * GitHub environment whose jobs may assume the preview role. Default: `<environment>-preview` for production
+     * stacks (an environment with required reviewers), none for the others (any pull-request job of the repository).
+     */
+    previewEnvironment: githubEnvironment.optional(),
+    /** S3 bucket of the Pulumi DIY backend. */
     stateBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-    /** KMS key of the `awskms://` secrets provider (and of the state bucket's encryption), if any. */
-    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN").optional(),
+    /**
+     * This stack's own folder in the bucket (`s3://<bucket>/<prefix>`): its roles reach `<prefix>/.pulumi/…` and
+     * nothing else. Every stack has its own.
+     */
+    statePrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, 'must be a path such as "data-platform/stg" (lower case, no leading or trailing "/")'),
+    /** Region of the state bucket. */
+    stateRegion: region,
+    /** KMS key of this stack's `awskms://` secrets provider. Every stack has its own. */
+    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
   })
   .strict();
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -133,7 +151,7 @@ const qaSchema = z
 const schema = z
   .object({
     environment: z.string().regex(ENVIRONMENT_PATTERN, "must be lower case letters and digits, start with a letter, at most 12 characters"),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1"),
+    region,
     sourceClusterIdentifier: clusterIdentifier,
     databases: z.array(mysqlIdentifier).min(1, "must name at least one database"),
     exportSchedule: z
@@ -247,7 +265,7 @@ function defaultExportSource(environment: string, protectData: boolean | undefin
 
 type ParsedConfig = z.output<typeof schema>;
 
-/** The `github` block with its defaults filled in. */
+/** The `github` block with its defaults filled in; no previewEnvironment means pull-request jobs may preview. */
 export type GitHubConfig = z.output<typeof github> & { readonly deployEnvironment: string };
 /** The parsed `qa` block; durations in milliseconds. */
 export type QaConfig = z.output<typeof qaSchema>;
@@ -327,7 +345,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
   return {
     ...c,
-    github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
+    github: c.github && {
+      ...c.github,
+      deployEnvironment: c.github.deployEnvironment ?? c.environment,
+      previewEnvironment: c.github.previewEnvironment ?? (production ? `${c.environment}-preview` : undefined),
+    },
     qa,
     golden,
     exportSource,

@@ -124,6 +124,8 @@ export function createPlatform(cfg: PlatformConfig) {
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      // The alert topic, named before it exists (it is encrypted with this key).
+      encryptedTopicArns: [pulumi.interpolate`arn:${partition}:sns:${region}:${accountId}:${physicalName(env, "alerts")}`],
       logGroupPrefixes: [
         "/aws-glue/crawlers",
         `/aws/lambda/${physicalName(env, "")}`,
@@ -267,11 +269,11 @@ export function createPlatform(cfg: PlatformConfig) {
         repository: cfg.github.repository,
         createOidcProvider: cfg.github.createOidcProvider,
         deployEnvironment: cfg.github.deployEnvironment,
+        previewEnvironment: cfg.github.previewEnvironment,
         previewRoleName: roleName(env, DELIVERY_ROLES.preview),
         deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
         rolePrefix: physicalName(env, ""),
-        state: { bucket: cfg.github.stateBucket, keyArn: cfg.github.stateKeyArn },
-        dataBucketArns: [exportsBucket.arn, resultsBucket.arn],
+        state: { bucket: cfg.github.stateBucket, prefix: cfg.github.statePrefix, keyArn: cfg.github.stateKeyArn },
         accountId,
         partition,
       },

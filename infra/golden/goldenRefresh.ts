@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { GOLDEN_METRIC, GOLDEN_PARAMETER_PLACEHOLDER, goldenParameterName } from "../../contracts/golden";
 import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
@@ -98,15 +97,14 @@ export class GoldenRefresh extends pulumi.ComponentResource {
       child,
     );
 
-    // The masking salt: random, CMK-encrypted, stable across days (so masked values join from one day to the next),
-    // read only by the mask Lambda. It lives in the state as a Pulumi secret and is never an output.
+    // The masking salt: CMK-encrypted, stable across days (so masked values join from one day to the next), used
+    // only by the mask Lambda. Created without a value: Secrets Manager generates it on the first slice
+    // (functions/golden-mask/salt.ts), so the salt is never in the program, the state or a preview.
     this.saltSecret = new aws.secretsmanager.Secret(
       `${name}-salt`,
-      { name: args.names.saltSecret, description: "Masking salt of the golden refresh (#4 engine's MASKING_SALT)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: saltRecoveryDays },
+      { name: args.names.saltSecret, description: "Masking salt of the golden refresh (the masking engine's MASKING_SALT)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: saltRecoveryDays },
       child,
     );
-    const salt = new random.RandomPassword(`${name}-salt-value`, { length: 48, special: false }, child);
-    new aws.secretsmanager.SecretVersion(`${name}-salt-version`, { secretId: this.saltSecret.id, secretString: salt.result }, child);
 
     const parameterName = goldenParameterName(env);
     // Created with a placeholder; from then on the state machine owns the value (ignoreChanges), so `pulumi up`

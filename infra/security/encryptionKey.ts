@@ -47,6 +47,12 @@ export interface EncryptionKeyArgs {
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
   /**
+   * The topics those services publish to. Their use of the key is scoped to these topics through the encryption
+   * context SNS sends (`aws:sns:topicArn`): a service's request to KMS carries no `aws:SourceAccount`. Required with
+   * `publisherServices`.
+   */
+  readonly encryptedTopicArns?: readonly pulumi.Input<string>[];
+  /**
    * Let CloudWatch Logs encrypt log groups whose names start with one of these prefixes (e.g. the Glue crawler's
    * `/aws-glue/crawlers` and the platform's `/aws/lambda/data-platform-<env>-`). Default none.
    */
@@ -112,13 +118,18 @@ export class EncryptionKey extends pulumi.ComponentResource {
       });
     }
     if (args.publisherServices?.length) {
+      if (!args.encryptedTopicArns?.length) {
+        throw new pulumi.InputPropertyError({ propertyPath: "encryptedTopicArns", reason: "name the topics the publisher services may use the key for" });
+      }
       statements.push({
         Sid: "ServicesPublishToEncryptedTopics",
         Effect: "Allow",
         Principal: { Service: [...args.publisherServices] },
-        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        // What SNS asks KMS for on the publishing service's behalf, for these topics only
+        // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [...args.encryptedTopicArns] } },
       });
     }
     if (args.logGroupPrefixes?.length) {

@@ -39,7 +39,8 @@ describe("npm run plan (child process)", function () {
     expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-timedout: Sum of AWS/States/ExecutionsTimedOut");
     expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-no-golden-published: Sum of DataPlatform/Golden/GoldenPublished (Environment=prod) < 1");
     expect(stdout).to.contain("parameter /data-platform/prod/golden/cluster-id (String)");
-    expect(stdout).to.contain("value of golden-salt-id: a Pulumi secret, never printed");
+    expect(stdout).to.contain("secret data-platform-prod-golden-masking-salt, encrypted with");
+    expect(stdout).to.not.contain("value of golden-salt"); // no value in the program: Secrets Manager generates it
     expect(stdout).to.not.contain("function data-platform-prod-export-snapshot");
     expect(stdout).to.not.contain("schedule data-platform-prod-daily-export");
   });

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { declareColumn, parseTablesInfo, tableInput } from "../../../functions/export-events/catalog";
 import { DB_SCHEMA_TABLE_FORM, DB_TABLE_FORM } from "../../fixtures/exportTablesInfo";
 import { metricSink } from "../../../functions/shared/metrics";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -76,6 +77,7 @@ const TABLES_INFO = {
 };
 
 describe("export-events", () => {
+  recordSdkRequests("export-events", ENV, rdsMock, s3Mock, glueMock, snsMock);
   let handler: (event: unknown) => Promise<any>;
   let metricLines: string[];
   const originalWrite = metricSink.write;

@@ -11,6 +11,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { exportDay } from "../../../contracts/exportLayout";
 import { ExportError, type ExportSettings, runExport, triggerOf } from "../../../functions/export-snapshot/exportSnapshot";
+import { notInAnyStack, recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -58,6 +59,7 @@ function snap(id: string, created: string, extra: Partial<DBClusterSnapshot> = {
 }
 
 describe("export-snapshot", () => {
+  recordSdkRequests("export-snapshot", ENV, rdsMock, snsMock);
   beforeEach(() => {
     rdsMock.reset();
     snsMock.reset();
@@ -105,7 +107,8 @@ describe("export-snapshot", () => {
     expect(rdsMock.commandCalls(StartExportTaskCommand)[0].args[0].input.SourceArn).to.match(/rds:shop-stg-aurora-2024-03-01-15-05$/);
   });
 
-  it("exports instance snapshots when the config says so", async () => {
+  it("exports instance snapshots when the config says so", async function () {
+    notInAnyStack(this);
     rdsMock.on(DescribeDBSnapshotsCommand).resolves({
       DBSnapshots: [
         {

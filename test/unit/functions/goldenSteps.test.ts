@@ -19,6 +19,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { abort, cleanup, create, prepare, rotatePassword, snapshot, snapshotStatus, status } from "../../../functions/golden-cluster/steps";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rds = mockClient(RDSClient);
 const ssm = mockClient(SSMClient);
@@ -50,6 +51,14 @@ const published = (value?: string) =>
     : ssm.on(GetParameterCommand).resolves({ Parameter: { Value: value } });
 
 describe("golden refresh steps", () => {
+  const fixture = {
+    ENVIRONMENT: settings.environment,
+    SOURCE_CLUSTER_ID: settings.sourceClusterId,
+    DB_SUBNET_GROUP: settings.subnetGroupName,
+    KMS_KEY_ARN: settings.kmsKeyArn,
+    GOLDEN_PARAMETER: settings.parameterName,
+  };
+  recordSdkRequests("golden-cluster", fixture, rds, ssm);
   beforeEach(() => {
     rds.reset();
     ssm.reset();
@@ -162,6 +171,7 @@ describe("golden refresh steps", () => {
   });
 
   describe("publish", () => {
+    recordSdkRequests("golden-publish", fixture, ssm, cw);
     it("writes the golden's identifier to the parameter and emits the dead-man's-switch metric", async () => {
       process.env.GOLDEN_PARAMETER = settings.parameterName;
       process.env.ENVIRONMENT = "prod";

@@ -221,12 +221,13 @@ describe("ExportPipeline", () => {
       });
     });
 
-    it("creates grants only on the CMK and only for AWS resources", () => {
+    it("creates grants only on the CMK and only for AWS resources, and describes the key outside that condition", () => {
       expect(sid(role, "GrantExportAccessToTheKey")).to.deep.include({
-        Action: ["kms:CreateGrant", "kms:DescribeKey"],
+        Action: "kms:CreateGrant",
         Resource: KEY,
         Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
       });
+      expect(sid(role, "DescribeTheExportKey")).to.deep.equal({ Sid: "DescribeTheExportKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: KEY });
     });
 
     it("lets the events function touch only this database's tables and the export metadata, never the exported rows", () => {
@@ -249,11 +250,12 @@ describe("ExportPipeline", () => {
       }
     });
 
-    it("uses Resource \"*\" in the pipeline only for the export task actions", () => {
+    it("uses Resource \"*\" in the pipeline only to read export tasks, and starts exports of the source's automated snapshots only", () => {
       for (const r of ["export-pipeline-export-snapshot-role", "export-pipeline-export-events-role", "export-pipeline-scheduler-role"]) {
         const starred = policyOf(r).filter((s) => s.Resource === "*").flatMap((s) => [].concat(s.Action));
-        for (const a of starred) expect(["rds:StartExportTask", "rds:DescribeExportTasks"], `${r} ${a}`).to.include(a);
+        for (const a of starred) expect(["rds:DescribeExportTasks"], `${r} ${a}`).to.include(a);
       }
+      expect(sid(role, "StartExportsOfTheseSnapshots")?.Resource).to.deep.equal([`arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:rds:shop-prod-aurora-*`]);
     });
   });
 
