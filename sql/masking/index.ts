@@ -11,4 +11,6 @@ export { DEFAULT_CHUNK_SIZE, type RunOptions, type RunReport, type TableReport, 
 export { type Covered, type ScanOptions, type ScanReport, scan } from "./scan";
 export { MIN_SALT_LENGTH } from "./session";
 export { STRATEGY_NAMES, type StrategyName } from "./strategies";
-export { type CheckName, type VerifyCheck, type VerifyOptions, type VerifyReport, verify } from "./verify";
+export {
+  type CheckName, VERIFY_CHUNKS_PER_STEP, type VerifyCheck, type VerifyOptions, type VerifyReport, type VerifyResume, verify,
+} from "./verify";

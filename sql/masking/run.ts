@@ -221,7 +221,7 @@ export async function run(options: RunOptions): Promise<RunReport> {
       let verified: VerifyReport | null = null;
       if (state.phase === "complete" && options.verify !== false) {
         report("verify", "verifying");
-        verified = await verifyPlan(conn, plan, keys, (table) => report("verify", `checking ${table}`, { table }));
+        verified = await verifyPlan(conn, plan, keys, { onTable: (table) => report("verify", `checking ${table}`, { table }) });
       }
       const totals = await chunkTotals(conn);
       const remaining = [...totals.values()].reduce((sum, t) => sum + t.chunks - t.done, 0);
