@@ -7,7 +7,8 @@
  *   _masking_chunks        the chunk plan: key range per chunk, and `done`, set in the chunk's own transaction
  *   _masking_tables        row counts before masking
  *   _masking_fingerprints  keyed hashes of sampled original values
- *   _masking_samples       per sampled row and column, the keyed hash of the value masking must produce
+ *   _masking_samples       per sampled row and column, the keyed hash of the value masking must produce, and of
+ *                          the original where the strategy promises never to return it
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { BOOKKEEPING_PREFIX, quoteIdent } from "./ident";
@@ -61,7 +62,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.fingerprints)} (h BINARY(32) NOT NULL PRIMARY KEY) ENGINE=InnoDB`,
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.samples)} (
      table_name ${NAME}, column_name ${NAME}, sample_no INT UNSIGNED NOT NULL, row_key TEXT NOT NULL,
-     expected BINARY(32) NOT NULL, PRIMARY KEY (table_name, column_name, sample_no)) ENGINE=InnoDB`,
+     expected BINARY(32) NOT NULL, original BINARY(32) NULL, PRIMARY KEY (table_name, column_name, sample_no)) ENGINE=InnoDB`,
 ];
 
 /** Creates the bookkeeping tables if they are missing. */

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import { type Chunk, chunkTotals, commitPlan, ensureBookkeeping, readChunks, readState, setPhase } from "./bookkeeping";
+import { type Chunk, T, chunkTotals, commitPlan, ensureBookkeeping, existingBookkeeping, readChunks, readState, setPhase } from "./bookkeeping";
 import { runQueue } from "./chunks";
 import { type MaskConnection, openConnection } from "./connection";
 import { withDatabase } from "./database";
@@ -20,8 +20,10 @@ import { DEFAULT_FINGERPRINT_ROWS, takeFingerprint } from "./fingerprint";
 import { quoteIdent } from "./ident";
 import { chunkBoundaries } from "./keys";
 import type { MaskPlan } from "./plan";
+import { describeProblems, preflight } from "./preflight";
 import { type ProgressCallback, reporter } from "./progress";
 import type { Rules } from "./rules";
+import { guardBinlog, readProfile } from "./server";
 import { deriveKeys, prepareSession } from "./session";
 import { type VerifyReport, verifyPlan } from "./verify";
 
@@ -164,17 +166,24 @@ export async function run(options: RunOptions): Promise<RunReport> {
           `${list}; add a strategy, or keep once reviewed`,
       );
     }
+    // Refused here, before anything is written, when the binary log would keep the originals.
+    const profile = await readProfile(conn);
+    await guardBinlog(conn, profile);
     return withRunLock(conn, resolved.database, options.lockWaitSeconds ?? 30, async () => {
-      await ensureBookkeeping(conn);
-      let state = await readState(conn);
+      const present = await existingBookkeeping(conn, schema.database);
+      let state = present.has(T.state) ? await readState(conn) : null;
       const resumed = state !== null;
-      if (state && state.rulesDigest !== plan.digest) {
-        throw new MaskingUsageError(`${schema.database} holds a masking run made with different rules; masking it again would mask masked values (restore the database, or drop its _masking_* tables to start over)`);
-      }
-      if (state && state.keyId !== keys.id) throw new MaskingUsageError(`${schema.database} holds a masking run made with a different salt`);
+      const restore = "masking it again would mask masked values: restore the database from its source to mask it afresh";
+      if (state && state.rulesDigest !== plan.digest) throw new MaskingUsageError(`${schema.database} holds a masking run made with different rules; ${restore}`);
+      if (state && state.keyId !== keys.id) throw new MaskingUsageError(`${schema.database} holds a masking run made with a different salt; ${restore}`);
 
       const t0 = Date.now();
       if (!state) {
+        // Everything the data could make fail is checked before the first write, bookkeeping included.
+        report("plan", "checking the data against the plan");
+        const problems = await preflight(conn, plan);
+        if (problems.length > 0) throw new MaskingUsageError(describeProblems(schema.database, problems));
+        await ensureBookkeeping(conn);
         report("plan", `planning chunks of ${plan.tables.length} tables`);
         const planned = await planChunks(conn, plan, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.maxUnkeyedRows ?? DEFAULT_MAX_UNKEYED_ROWS);
         await commitPlan(conn, { rulesDigest: plan.digest, keyId: keys.id }, planned.chunks, planned.rows);
@@ -201,6 +210,7 @@ export async function run(options: RunOptions): Promise<RunReport> {
             const w = await openConnection(resolved);
             workers.push(w);
             await prepareSession(w, keys, true);
+            await guardBinlog(w, profile);
           }
           report("mask", `masking ${queue.length} of ${total} chunks on ${concurrency} connections`, { chunksDone: total - queue.length, chunksTotal: total });
           let doneSoFar = total - queue.length;

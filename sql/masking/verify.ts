@@ -7,6 +7,7 @@
  *   shape        every non-NULL value of a masked column has its strategy's shape
  *   survivors    no sampled original value (from any masked column) occurs in a hash-derived masked column
  *   samples      sampled rows hold exactly the value masking derives from their original
+ *   self_map     no sampled row of a strategy that never returns its input still holds its original
  *   foreign_key  no row lost its parent through a masked key column
  *
  * Low-entropy strategies (names, postal codes, years) can legitimately output a value that was an original
@@ -27,7 +28,7 @@ import { type MaskKeys, deriveKeys } from "./session";
 import { type Sql, type SqlParam, fingerprintOf } from "./strategies";
 
 /** Name of a verify check. */
-export type CheckName = "progress" | "fingerprint" | "rows" | "shape" | "survivors" | "samples" | "foreign_key";
+export type CheckName = "progress" | "fingerprint" | "rows" | "shape" | "survivors" | "samples" | "self_map" | "foreign_key";
 
 /** One check's outcome. `detail` holds counts, never values. */
 export interface VerifyCheck {
@@ -113,16 +114,22 @@ async function sampleChecks(conn: Connection, tp: TablePlan): Promise<VerifyChec
   const derived = tp.masks.filter((m) => m.derived && m.maskedCanonical);
   if (!key || derived.length === 0) return [];
   const [stored] = await conn.query<RowDataPacket[]>(
-    `SELECT column_name, row_key, LOWER(HEX(expected)) AS expected FROM ${quoteIdent(T.samples)} WHERE table_name = ?`,
+    `SELECT column_name, row_key, LOWER(HEX(expected)) AS expected, LOWER(HEX(original)) AS original FROM ${quoteIdent(T.samples)} WHERE table_name = ?`,
     [tp.table.name],
   );
   const expected = new Map<string, Map<string, string>>(); // row key → column → hash
+  const originals = new Map<string, Map<string, string>>();
   for (const s of stored) {
     const byColumn = expected.get(String(s.row_key)) ?? new Map<string, string>();
     byColumn.set(String(s.column_name), String(s.expected));
     expected.set(String(s.row_key), byColumn);
+    if (s.original === null || s.original === undefined) continue;
+    const before = originals.get(String(s.row_key)) ?? new Map<string, string>();
+    before.set(String(s.column_name), String(s.original));
+    originals.set(String(s.row_key), before);
   }
   const mismatches = new Map<string, number>(derived.map((m) => [m.column.name, 0]));
+  const selfMaps = new Map<string, number>(derived.map((m) => [m.column.name, 0]));
   const checked = new Map<string, number>(derived.map((m) => [m.column.name, 0]));
   const rowKeys = [...expected.keys()];
   const seen = new Set<string>();
@@ -139,16 +146,22 @@ async function sampleChecks(conn: Connection, tp: TablePlan): Promise<VerifyChec
         if (want === undefined) return;
         checked.set(m.column.name, (checked.get(m.column.name) ?? 0) + 1);
         if (String(row[`h${j}`]) !== want) mismatches.set(m.column.name, (mismatches.get(m.column.name) ?? 0) + 1);
+        if (String(row[`h${j}`]) === originals.get(rowKey)?.get(m.column.name)) selfMaps.set(m.column.name, (selfMaps.get(m.column.name) ?? 0) + 1);
       });
     }
   }
   const missing = rowKeys.filter((k) => !seen.has(k)).length;
-  return derived.map((m) => {
+  return derived.flatMap((m): VerifyCheck[] => {
     const bad = mismatches.get(m.column.name) ?? 0;
     const n = checked.get(m.column.name) ?? 0;
     const ok = bad === 0 && missing === 0;
     const detail = `${n - bad} of ${n} sampled rows hold the masked value` + (missing ? `; ${missing} sampled rows are missing` : "");
-    return { check: "samples", table: tp.table.name, column: m.column.name, ok, detail };
+    const out: VerifyCheck[] = [{ check: "samples", table: tp.table.name, column: m.column.name, ok, detail }];
+    if (m.excludesInput) {
+      const same = selfMaps.get(m.column.name) ?? 0;
+      out.push({ check: "self_map", table: tp.table.name, column: m.column.name, ok: same === 0, detail: `${same} of ${n} sampled rows still hold their original value` });
+    }
+    return out;
   });
 }
 
