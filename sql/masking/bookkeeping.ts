@@ -7,6 +7,7 @@
  *   _masking_chunks        the chunk plan: key range per chunk, and `done`, set in the chunk's own transaction
  *   _masking_tables        row counts before masking
  *   _masking_fingerprints  keyed hashes of sampled original values
+ *   _masking_indexes       secondary indexes dropped for masking, with the statement that rebuilds each (indexes.ts)
  *   _masking_samples       per sampled row and column, the keyed hash of the value masking must produce, and of
  *                          the original where the strategy promises never to return it
  */
@@ -21,6 +22,7 @@ export const T = {
   tables: `${BOOKKEEPING_PREFIX}tables`,
   fingerprints: `${BOOKKEEPING_PREFIX}fingerprints`,
   samples: `${BOOKKEEPING_PREFIX}samples`,
+  indexes: `${BOOKKEEPING_PREFIX}indexes`,
 } as const;
 
 /** Where a run stands. */
@@ -73,8 +75,8 @@ export async function ensureBookkeeping(conn: Connection): Promise<void> {
 /** Which bookkeeping tables exist (verify may run on a database that was never masked). */
 export async function existingBookkeeping(conn: Connection, database: string): Promise<Set<string>> {
   const [rows] = await conn.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?, ?, ?)",
-    [database, T.state, T.chunks, T.tables, T.fingerprints, T.samples],
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${Object.values(T).map(() => "?").join(", ")})`,
+    [database, ...Object.values(T)],
   );
   return new Set(rows.map((r) => String(r.t)));
 }

@@ -55,7 +55,8 @@ export function isSurrogateKey(table: TableInfo, col: ColumnInfo, fkColumns: Rea
 
 function byName(col: ColumnInfo, rule: NameRule | undefined): Finding | undefined {
   if (!rule) return undefined;
-  if ((col.typeClass === "integer" || col.typeClass === "decimal") && !rule.numeric) return undefined;
+  // A number is flagged by name only where the rule allows numbers, and only if it can hold 5 digits (not a TINYINT).
+  if ((col.typeClass === "integer" || col.typeClass === "decimal") && (!rule.numeric || (col.numericPrecision ?? 0) < 5)) return undefined;
   return { table: col.table, column: col.name, reason: `name suggests ${rule.holds}`, rule: `name:${rule.id}`, kind: rule.kind, strategies: rule.strategies };
 }
 
@@ -120,8 +121,11 @@ function verdict(col: ColumnInfo, tally: Tally): Finding | undefined {
   });
   for (const [sign, info] of Object.entries(SIGNS) as Array<[ValueSign, (typeof SIGNS)[ValueSign]]>) {
     const hits = of(sign);
-    // Emails, card numbers and phone numbers in text count from the first one; whole-value phones need a fifth.
-    const enough = sign === "phone" || sign === "phone_number" ? tally.n > 0 && hits / tally.n >= 0.2 : hits > 0;
+    // Emails, card numbers and phone numbers in text count from the first one; whole-value phones need a fifth, and
+    // card numbers in a numeric column half (one number in ten passes Luhn by chance).
+    const numeric = col.typeClass === "integer" || col.typeClass === "decimal";
+    const share = sign === "phone" || sign === "phone_number" ? 0.2 : sign === "card" && numeric ? 0.5 : 0;
+    const enough = share === 0 ? hits > 0 : tally.n > 0 && hits / tally.n >= share;
     if (enough) return finding(`value:${info.rule}`, `${info.holds} (${hits} of ${tally.n})`, info.strategies);
   }
   const jsonKey = [...tally.signs.keys()].find((s) => s.startsWith("json-key:"));

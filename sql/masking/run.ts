@@ -18,6 +18,7 @@ import { DEFAULT_SAMPLE_ROWS, findUncovered } from "./detect";
 import { MaskingError, MaskingUsageError } from "./errors";
 import { DEFAULT_FINGERPRINT_ROWS, takeFingerprint } from "./fingerprint";
 import { quoteIdent } from "./ident";
+import { dropIndexes, pendingRebuilds, rebuildIndexes } from "./indexes";
 import { chunkBoundaries } from "./keys";
 import type { MaskPlan } from "./plan";
 import { describeProblems, preflight } from "./preflight";
@@ -59,6 +60,11 @@ export interface RunOptions {
   readonly fingerprintRows?: number;
   /** Tables without a usable key are masked as one chunk up to this many rows, and refused above. Default 100,000. */
   readonly maxUnkeyedRows?: number;
+  /**
+   * Drop secondary indexes over masked columns before a table's chunks and rebuild them after (indexes.ts explains).
+   * Default true; false updates them row by row.
+   */
+  readonly indexRebuild?: boolean;
   /** Seconds to wait for another run on the same database to finish. Default 30. */
   readonly lockWaitSeconds?: number;
 }
@@ -157,15 +163,6 @@ export async function run(options: RunOptions): Promise<RunReport> {
   const shouldStop = () => options.signal?.aborted === true || Date.now() >= deadline;
 
   return withDatabase(options.connection, options.rules, keys, async ({ conn, resolved, schema, plan }) => {
-    report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
-    const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-    if (uncovered.length > 0) {
-      const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
-      throw new MaskingUsageError(
-        `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
-          `${list}; add a strategy, or keep once reviewed`,
-      );
-    }
     // Refused here, before anything is written, when the binary log would keep the originals.
     const profile = await readProfile(conn);
     await guardBinlog(conn, profile);
@@ -179,6 +176,16 @@ export async function run(options: RunOptions): Promise<RunReport> {
 
       const t0 = Date.now();
       if (!state) {
+        // Coverage is decided once, before the first write; a resumed run finishes what was planned.
+        report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
+        const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+        if (uncovered.length > 0) {
+          const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
+          throw new MaskingUsageError(
+            `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
+              `${list}; add a strategy, or keep once reviewed`,
+          );
+        }
         // Everything the data could make fail is checked before the first write, bookkeeping included.
         report("plan", "checking the data against the plan");
         const problems = await preflight(conn, plan);
@@ -204,6 +211,11 @@ export async function run(options: RunOptions): Promise<RunReport> {
         const total = (await readChunks(conn, false)).length;
         concurrency = Math.max(1, Math.min(options.concurrency ?? (await defaultConcurrency(conn)), queue.length));
         const plans = new Map(plan.tables.map((tp) => [tp.table.name, tp]));
+        if (options.indexRebuild !== false) {
+          const pending = new Set(queue.map((c) => c.table));
+          const dropped = await dropIndexes(conn, plan, plan.tables.filter((tp) => pending.has(tp.table.name)));
+          if (dropped.length > 0) report("mask", `dropped ${dropped.length} secondary indexes over masked columns, rebuilt after the chunks: ${dropped.join(", ")}`);
+        }
         const workers: Connection[] = [];
         try {
           for (let i = 0; i < concurrency; i += 1) {
@@ -221,7 +233,13 @@ export async function run(options: RunOptions): Promise<RunReport> {
         } finally {
           await Promise.all(workers.map((w) => w.end().catch(() => undefined)));
         }
-        if ((await readChunks(conn, true)).length === 0) {
+        const left = new Set((await readChunks(conn, true)).map((c) => c.table));
+        const finished = (await pendingRebuilds(conn)).filter((t) => !left.has(t));
+        if (finished.length > 0) {
+          report("mask", `rebuilding indexes of ${finished.join(", ")}`);
+          await rebuildIndexes(conn, schema.database, finished);
+        }
+        if (left.size === 0 && (await pendingRebuilds(conn)).length === 0) {
           await setPhase(conn, "complete");
           state = { ...state, phase: "complete" };
         }

@@ -81,8 +81,8 @@ export function numberSigns(value: string): Set<ValueSign> {
   const signs = new Set<ValueSign>();
   const digits = value.replace(/^-/, "").replace(/\.0*$/, "");
   if (!/^\d+$/.test(digits)) return signs;
-  if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) signs.add("card");
   const epoch = /^1\d{9}$|^1\d{12}$|^2[01]\d{8}$|^2[01]\d{11}$/.test(digits);
+  if (digits.length >= 13 && digits.length <= 19 && luhn(digits) && !epoch) signs.add("card");
   if (digits.length >= 10 && digits.length <= 15 && !epoch && !signs.has("card")) signs.add("phone_number");
   return signs;
 }

@@ -55,7 +55,7 @@ describe("masking refuses what it cannot mask safely", () => {
     ["a primary-key column", "  people:\n    id: hash\n", /people\.id is part of the primary key/],
     ["a constant on a unique column", "  people:\n    email: redact\n", /people\.email is in unique index email: redact would make values collide/],
     ["nullify on a NOT NULL column", "  people:\n    code: nullify\n", /nullify needs a nullable column/],
-    ["a column too narrow for the output, naming what fits", "  people:\n    nick: email\n", /email needs at least 18 characters but the column is varchar\(10\) \(fits: first_name, last_name, username, phone, postal_code, hash, redact, nullify, keep\)/],
+    ["a column too narrow for the output, naming what fits", "  people:\n    nick: email\n", /email needs at least 18 characters but the column is varchar\(10\) \(fits: name, first_name, last_name, username, phone, postal_code, hash, redact, nullify, keep\)/],
     ["a column too narrow for a user name, naming what fits", "  people:\n    phone: username\n", /username needs at least 9 characters but the column is varchar\(6\) \(fits: first_name, last_name, phone, postal_code, redact, nullify, keep\)/],
     ["a literal that is no member of the ENUM", "  people:\n    kind: fixed:robot\n", /fixed:robot is not a member of enum\('person','company'\)/],
     ["a strategy of the wrong type", "  people:\n    born: email\n", /email needs a character column, not date/],
