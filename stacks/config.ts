@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
+import { budgetSchema } from "./analyticsConfig";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 import { ianaTimezone, schedulerCron } from "./configFields";
 import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
@@ -171,6 +172,8 @@ const schema = z
     /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
     bigquery: bigquerySchema.optional(),
     qa: qaSchema.optional(),
+    /** A monthly AWS cost budget over the stack's tagged resources, alerting the topic; absent means none. */
+    budget: budgetSchema.optional(),
     /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**

@@ -20,6 +20,7 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
+import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget } from "./analyticsResources";
 import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
@@ -110,6 +111,11 @@ export function createPlatform(cfg: PlatformConfig) {
     ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
     : [];
 
+  const alertTopicName = physicalName(env, "alerts");
+  // AWS Budgets publishes to the encrypted alert topic: it needs the key, only for that topic.
+  const alertTopicArn = pulumi.all([partition, accountId]).apply(([p, a]) => `arn:${p}:sns:${region}:${a}:${alertTopicName}`);
+  const topicPublishers = cfg.budget ? { services: [BUDGETS_SERVICE], topicArns: [alertTopicArn] } : undefined;
+
   const key = new EncryptionKey(
     "key",
     {
@@ -123,6 +129,7 @@ export function createPlatform(cfg: PlatformConfig) {
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      topicPublishers,
       logGroupPrefixes: [
         "/aws-glue/crawlers",
         `/aws/lambda/${physicalName(env, "")}`,
@@ -182,10 +189,13 @@ export function createPlatform(cfg: PlatformConfig) {
   }, withProvider);
 
   const alerts = new AlertTopic("alerts", {
-    topicName: physicalName(env, "alerts"),
+    topicName: alertTopicName,
     kmsKeyArn: key.arn,
     emails: cfg.alertEmails,
     accountId,
+    servicePublishers: cfg.budget
+      ? [{ sid: "AwsBudgetsOfThisAccountPublish", service: BUDGETS_SERVICE, sourceArnLike: pulumi.all([partition, accountId]).apply(([p, a]) => budgetsSourceArnLike(p, a)) }]
+      : [],
     forwardedEvents: [
       { name: "aws-health", description: "AWS Health events for RDS, S3, Lambda and Glue", pattern: healthEventsPattern() },
       {
@@ -287,8 +297,11 @@ export function createPlatform(cfg: PlatformConfig) {
       )
     : undefined;
 
+  const budget = cfg.budget && createBudget({ ...cfg, budget: cfg.budget }, { alertTopicArn: alerts.arn }, withProvider);
+
   return {
     provider,
+    budget,
     github,
     key,
     exportsBucket,

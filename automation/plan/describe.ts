@@ -209,7 +209,23 @@ const describers: Record<string, Describer> = {
     `dataset ${i.datasetId} in ${i.location ?? "US (default)"}${i.deleteContentsOnDestroy ? " (destroy deletes its tables)" : ""}`,
   ],
   "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
+  "aws:budgets/budget:Budget": describeBudget,
 };
+
+/** A budget: period, limit, which costs it counts (its filter) and who hears about it. */
+function describeBudget(i: Inputs): string[] {
+  const expr = decoded(i.filterExpression) ?? {};
+  const tagFilters = [expr, ...(expr.ands ?? [])].map((e: Inputs) => e?.tags).filter((t): t is Inputs => t?.key !== undefined);
+  const filter = tagFilters.length ? `resources tagged ${tagFilters.map((t) => `${t.key}=${list(t.values).join("|")}`).join(" and ")}` : "the WHOLE ACCOUNT (no filter)";
+  const notifications = ((i.notifications ?? []) as Inputs[]).map(
+    (n) => `${n.notificationType === "FORECASTED" ? "forecast" : "actual"} > ${n.threshold}${n.thresholdType === "PERCENTAGE" ? "%" : ` ${i.limitUnit}`} → ${list(n.subscriberSnsTopicArns).concat(list(n.subscriberEmailAddresses)).join(", ") || "NOBODY"}`,
+  );
+  return [
+    `budget ${i.name}: ${i.budgetType} ${i.limitAmount} ${i.limitUnit} per ${String(i.timeUnit).toLowerCase().replace(/ly$/, "")} (${i.metrics ?? "UnblendedCost"})`,
+    `counts ${filter}`,
+    ...(notifications.length ? notifications.map((n) => `alert when ${n}`) : ["NO notifications"]),
+  ];
+}
 
 /** A state machine: type, size, which functions and topics its Tasks call, logging and tracing. */
 function describeStateMachine(i: Inputs): string[] {
