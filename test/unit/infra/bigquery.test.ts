@@ -138,7 +138,7 @@ describe("BigQuery transfers (disabled)", () => {
   });
 
   it("does not even load @pulumi/gcp without a bigquery block (fresh process)", function () {
-    this.timeout(120_000);
+    this.timeout(300_000); // two fresh processes each load the whole program; slow on a loaded 2-core machine
     const probe = (stack: string) =>
       spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "test/support/gcpModulesLoaded.ts"), stack], {
         cwd: REPO_ROOT,
