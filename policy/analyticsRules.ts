@@ -6,6 +6,10 @@ import { asList, isAllow, resourceDocuments } from "./documents";
 import type { ResourceRule } from "./rules";
 
 const BUDGET_TYPE = "aws:budgets/budget:Budget";
+const SLACK_TYPE = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
+
+/** AWS managed policies that only read: the guardrails a chat channel may have. */
+export const READ_ONLY_MANAGED_POLICIES = ["CloudWatchReadOnlyAccess", "ReadOnlyAccess"] as const;
 
 /** Provider inputs travel JSON-encoded when they are objects. */
 function decoded(v: unknown): any {
@@ -64,5 +68,23 @@ export const servicePrincipalsConditioned: ResourceRule = {
       });
     }
     return problems;
+  },
+};
+
+/**
+ * A chat channel's guardrails are read-only AWS managed policies. Without any, AWS Chatbot applies
+ * AdministratorAccess (https://docs.aws.amazon.com/chatbot/latest/adminguide/understanding-permissions.html), so
+ * anyone in the channel could change the account from Slack.
+ */
+export const chatChannelReadOnly: ResourceRule = {
+  name: "chat-channel-read-only",
+  description: `AWS Chatbot Slack channels name guardrail policies, each one of ${READ_ONLY_MANAGED_POLICIES.join(", ")}.`,
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    if (r.type !== SLACK_TYPE) return [];
+    const arns = asList(decoded(r.props.guardrailPolicyArns));
+    if (arns.length === 0) return ["no guardrail policies: AWS Chatbot would apply AdministratorAccess"];
+    const readOnly = new RegExp(`^arn:aws[a-z-]*:iam::aws:policy/(${READ_ONLY_MANAGED_POLICIES.join("|")})$`);
+    return arns.filter((a) => !readOnly.test(a)).map((a) => `guardrail ${a} is not a read-only policy`);
   },
 };

@@ -30,6 +30,9 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   // X-Ray trace upload from Lambda (active tracing) has no resource type.
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
+  // Metric data and rendered metric images (AWS Chatbot's alarm charts): no resource type.
+  "cloudwatch:GetMetricData",
+  "cloudwatch:GetMetricWidgetImage",
   // Who am I: no resource type.
   "sts:GetCallerIdentity",
   // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.

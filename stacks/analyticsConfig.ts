@@ -4,6 +4,7 @@
  * absent means no resources at all.
  */
 import { z } from "zod";
+import { READ_ONLY_MANAGED_POLICIES } from "../policy/analyticsRules";
 
 /** AWS Budgets accepts at most ten notifications per budget (Budgets API reference, `Notification`). */
 export const MAX_BUDGET_NOTIFICATIONS = 10;
@@ -37,3 +38,31 @@ export const budgetSchema = z
 
 /** The validated `budget` block. */
 export type BudgetConfig = z.output<typeof budgetSchema>;
+
+/**
+ * AWS managed policies a Slack channel may have as guardrails: read-only ones only (the guardrail
+ * `chat-channel-read-only` checks the same list). Chatbot applies AdministratorAccess when a channel names none.
+ */
+const READ_ONLY_GUARDRAIL_POLICIES = READ_ONLY_MANAGED_POLICIES;
+
+/** The alert topic delivered to one Slack channel through AWS Chatbot, read-only from Slack. */
+export const slackSchema = z
+  .object({
+    /** Slack workspace (team) id, authorised once in the AWS Chatbot console, e.g. `T07EA123LEP`. */
+    workspaceId: z.string().regex(/^T[A-Z0-9]{8,12}$/, "must be a Slack workspace id such as T07EA123LEP (Chatbot console, after authorising the workspace)"),
+    /** Slack channel id, e.g. `C07EZ1ABC23` (channel details in Slack); a private channel needs `/invite @aws`. */
+    channelId: z.string().regex(/^[CG][A-Z0-9]{8,12}$/, "must be a Slack channel id such as C07EZ1ABC23"),
+    /** Guardrail policies, by AWS managed policy name. Default CloudWatchReadOnlyAccess. */
+    guardrailPolicies: z
+      .array(z.enum(READ_ONLY_GUARDRAIL_POLICIES, { message: `must be one of ${READ_ONLY_GUARDRAIL_POLICIES.join(", ")} (read-only from Slack)` }))
+      .min(1, "name at least one: without guardrails Chatbot applies AdministratorAccess")
+      .default(["CloudWatchReadOnlyAccess"]),
+    /** Chatbot's own logs in CloudWatch Logs. Default ERROR. */
+    loggingLevel: z.enum(["ERROR", "INFO", "NONE"]).default("ERROR"),
+    /** Require each Slack user to map to their own IAM role before running commands. Default false. */
+    userAuthorizationRequired: z.boolean().default(false),
+  })
+  .strict();
+
+/** The validated `slack` block. */
+export type SlackConfig = z.output<typeof slackSchema>;

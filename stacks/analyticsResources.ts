@@ -1,11 +1,13 @@
 /**
- * The optional analytics and on-call parts of an environment: the cost budget (config `budget`). Each builder runs
- * only when its block is present, so a stack without the block builds nothing of it.
+ * The optional analytics and on-call parts of an environment: the cost budget (config `budget`) and the Slack
+ * channel (config `slack`). Each builder runs only when its block is present, so a stack without the block builds
+ * nothing of it.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { physicalName, standardTags } from "../contracts/naming";
+import { SlackChannel } from "../infra/alerts/slackChannel";
 import { PlatformBudget } from "../infra/cost/platformBudget";
-import type { BudgetConfig } from "./analyticsConfig";
+import type { BudgetConfig, SlackConfig } from "./analyticsConfig";
 import type { PlatformConfig } from "./config";
 
 /** Service principal of AWS Budgets; the topic policy and the key policy both name it. */
@@ -43,6 +45,32 @@ export function createBudget(
         ...b.forecastThresholdsPercent.map((percent) => ({ kind: "FORECASTED" as const, percent })),
       ],
       topicArn: deps.alertTopicArn,
+    },
+    opts,
+  );
+}
+
+/** The Slack channel of a stack whose config has a `slack` block, subscribed to the alert topic. */
+export function createSlack(
+  cfg: PlatformConfig & { slack: SlackConfig },
+  deps: { readonly roleName: string; readonly alertTopicArn: pulumi.Input<string>; readonly partition: pulumi.Input<string>; readonly accountId: pulumi.Input<string> },
+  opts?: pulumi.ComponentResourceOptions,
+): SlackChannel {
+  const s = cfg.slack;
+  const env = cfg.environment;
+  return new SlackChannel(
+    "slack",
+    {
+      configurationName: physicalName(env, "alerts"),
+      roleName: deps.roleName,
+      workspaceId: s.workspaceId,
+      channelId: s.channelId,
+      topicArns: [deps.alertTopicArn],
+      guardrailPolicyArns: s.guardrailPolicies.map((policy) => pulumi.interpolate`arn:${deps.partition}:iam::aws:policy/${policy}`),
+      alarmArnPattern: pulumi.interpolate`arn:${deps.partition}:cloudwatch:${cfg.region}:${deps.accountId}:alarm:${physicalName(env, "")}*`,
+      accountId: deps.accountId,
+      loggingLevel: s.loggingLevel,
+      userAuthorizationRequired: s.userAuthorizationRequired,
     },
     opts,
   );

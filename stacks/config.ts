@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
-import { budgetSchema } from "./analyticsConfig";
+import { budgetSchema, slackSchema } from "./analyticsConfig";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 import { ianaTimezone, schedulerCron } from "./configFields";
 import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
@@ -174,6 +174,8 @@ const schema = z
     qa: qaSchema.optional(),
     /** A monthly AWS cost budget over the stack's tagged resources, alerting the topic; absent means none. */
     budget: budgetSchema.optional(),
+    /** The alert topic in a Slack channel through AWS Chatbot, read-only; absent means none. */
+    slack: slackSchema.optional(),
     /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**

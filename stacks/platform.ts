@@ -33,6 +33,7 @@ export default function platform() {
         }
       : {}),
     ...(p.budget ? { budgetName: p.budget.budget.name } : {}),
+    ...(p.slack ? { slackChannelConfiguration: p.slack.channel.configurationName } : {}),
     ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
     // Only with a bigquery block. The access key's secret is deliberately not an output: it lives (encrypted) in the

@@ -20,7 +20,7 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
-import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget } from "./analyticsResources";
+import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget, createSlack } from "./analyticsResources";
 import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
@@ -50,6 +50,8 @@ export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
   qaReaperScheduler: "qa-reaper-scheduler",
   goldenScheduler: "golden-scheduler",
+  // AWS Chatbot's Slack channel role (config `slack`): reads alarms and metrics only.
+  chatbot: "chatbot",
 } as const;
 
 /**
@@ -298,10 +300,16 @@ export function createPlatform(cfg: PlatformConfig) {
     : undefined;
 
   const budget = cfg.budget && createBudget({ ...cfg, budget: cfg.budget }, { alertTopicArn: alerts.arn }, withProvider);
+  const slack = cfg.slack && createSlack(
+    { ...cfg, slack: cfg.slack },
+    { roleName: roleName(env, OTHER_ROLES.chatbot), alertTopicArn: alerts.arn, partition, accountId },
+    withProvider,
+  );
 
   return {
     provider,
     budget,
+    slack,
     github,
     key,
     exportsBucket,

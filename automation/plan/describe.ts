@@ -210,6 +210,11 @@ const describers: Record<string, Describer> = {
   ],
   "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
   "aws:budgets/budget:Budget": describeBudget,
+  "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (i) => [
+    `Slack channel ${i.slackChannelId} in workspace ${i.slackTeamId} ("${i.configurationName}"), logging ${i.loggingLevel ?? "NONE"}`,
+    `notifications from ${list(i.snsTopicArns).join(", ") || "NO topic"}`,
+    `guardrails ${list(i.guardrailPolicyArns).join(", ") || "NONE (Chatbot applies AdministratorAccess)"}; channel role ${i.iamRoleArn}; per-user roles ${i.userAuthorizationRequired ? "required" : "not required"}`,
+  ],
 };
 
 /** A budget: period, limit, which costs it counts (its filter) and who hears about it. */
