@@ -7,6 +7,8 @@ import type { ResourceRule } from "./rules";
 
 const BUDGET_TYPE = "aws:budgets/budget:Budget";
 const SLACK_TYPE = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
+const QUICKSIGHT_TYPES = new Set(["aws:quicksight/dataSource:DataSource", "aws:quicksight/dataSet:DataSet"]);
+const QUICKSIGHT_PRINCIPAL = /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/[^*]+$/;
 
 /** AWS managed policies that only read: the guardrails a chat channel may have. */
 export const READ_ONLY_MANAGED_POLICIES = ["CloudWatchReadOnlyAccess", "ReadOnlyAccess"] as const;
@@ -86,5 +88,32 @@ export const chatChannelReadOnly: ResourceRule = {
     if (arns.length === 0) return ["no guardrail policies: AWS Chatbot would apply AdministratorAccess"];
     const readOnly = new RegExp(`^arn:aws[a-z-]*:iam::aws:policy/(${READ_ONLY_MANAGED_POLICIES.join("|")})$`);
     return arns.filter((a) => !readOnly.test(a)).map((a) => `guardrail ${a} is not a read-only policy`);
+  },
+};
+
+/**
+ * QuickSight data sources and data sets are shared only with named QuickSight users and groups of one account (no
+ * wildcard, no namespace-wide or account-wide principal), and an Athena data source names a workgroup: only the
+ * platform's workgroup enforces encrypted results and a scan cutoff (the default `primary` does neither).
+ */
+export const quickSightScoped: ResourceRule = {
+  name: "quicksight-scoped",
+  description: "QuickSight data sources and data sets are shared with named users or groups only; Athena data sources name a workgroup.",
+  enforcementLevel: "mandatory",
+  check: (r) => {
+    if (!QUICKSIGHT_TYPES.has(r.type)) return [];
+    const problems: string[] = [];
+    for (const p of (decoded(r.props.permissions) ?? []) as { principal?: unknown }[]) {
+      if (typeof p.principal === "string" && !QUICKSIGHT_PRINCIPAL.test(p.principal)) {
+        problems.push(`shared with ${p.principal}: name a QuickSight user or group`);
+      }
+    }
+    if (r.type === "aws:quicksight/dataSource:DataSource" && r.props.type === "ATHENA") {
+      const workGroup = decoded(r.props.parameters)?.athena?.workGroup;
+      if (typeof workGroup !== "string" || workGroup === "" || workGroup === "primary") {
+        problems.push("the Athena data source does not name the platform's workgroup (results would be unencrypted and unbounded)");
+      }
+    }
+    return problems;
   },
 };

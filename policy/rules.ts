@@ -4,7 +4,7 @@
  * (automation/commands/plan.ts). A rule never reads the cloud, the Pulumi runtime or the clock.
  */
 import { type Statement, asList, identityDocuments, isAllow, parseStatements, resourceDocuments } from "./documents";
-import { budgetNotifiesAndIsScoped, chatChannelReadOnly, servicePrincipalsConditioned } from "./analyticsRules";
+import { budgetNotifiesAndIsScoped, chatChannelReadOnly, quickSightScoped, servicePrincipalsConditioned } from "./analyticsRules";
 import { isWildcardOnlyAction } from "./wildcardActions";
 
 /** A resource as the rules see it. */
@@ -277,6 +277,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   servicePrincipalsConditioned,
   budgetNotifiesAndIsScoped,
   chatChannelReadOnly,
+  quickSightScoped,
 ];
 
 /** Every rule that needs the whole stack. */

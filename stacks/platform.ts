@@ -33,6 +33,7 @@ export default function platform() {
         }
       : {}),
     ...(p.budget ? { budgetName: p.budget.budget.name } : {}),
+    ...(p.quicksight ? { quickSightDataSourceId: p.quicksight.dataSource.dataSourceId, quickSightDataSets: p.quicksight.dataSets.length } : {}),
     ...(p.slack ? { slackChannelConfiguration: p.slack.channel.configurationName } : {}),
     ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),

@@ -20,7 +20,7 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
-import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget, createSlack } from "./analyticsResources";
+import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget, createQuickSight, createSlack } from "./analyticsResources";
 import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
@@ -52,6 +52,14 @@ export const OTHER_ROLES = {
   goldenScheduler: "golden-scheduler",
   // AWS Chatbot's Slack channel role (config `slack`): reads alarms and metrics only.
   chatbot: "chatbot",
+} as const;
+
+/**
+ * Roles that use the CMK only through S3 (decrypt and data keys, `kms:ViaService`): QuickSight's Athena data source
+ * (config `quicksight`) reads exports and writes query results, and never decrypts anything else.
+ */
+export const S3_KEY_ROLES = {
+  quickSight: "quicksight",
 } as const;
 
 /**
@@ -130,6 +138,7 @@ export function createPlatform(cfg: PlatformConfig) {
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
+      s3ReadWritePrincipalArns: cfg.quicksight ? [arnOf(S3_KEY_ROLES.quickSight)] : [],
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
       topicPublishers,
       logGroupPrefixes: [
@@ -306,9 +315,27 @@ export function createPlatform(cfg: PlatformConfig) {
     withProvider,
   );
 
+  const quicksight =
+    cfg.quicksight &&
+    createQuickSight(
+      { ...cfg, quicksight: cfg.quicksight },
+      {
+        roleName: roleName(env, S3_KEY_ROLES.quickSight),
+        partition,
+        accountId,
+        workgroupName: athena.name,
+        glueDatabaseName: glueDatabase,
+        exportsBucketArn: exportsBucket.arn,
+        resultsBucketArn: resultsBucket.arn,
+        kmsKeyArn: key.arn,
+      },
+      withProvider,
+    );
+
   return {
     provider,
     budget,
+    quicksight,
     slack,
     github,
     key,

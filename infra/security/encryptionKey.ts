@@ -44,6 +44,12 @@ export interface EncryptionKeyArgs {
    * the key. Default none.
    */
   readonly s3DecryptPrincipalArns?: readonly pulumi.Input<string>[];
+  /**
+   * Principals that may decrypt and generate data keys, and only through S3 in this region (`kms:ViaService`):
+   * readers that also write SSE-KMS objects, such as QuickSight's role writing Athena query results. Matched on
+   * `aws:PrincipalArn`, so they may be created after the key. Default none.
+   */
+  readonly s3ReadWritePrincipalArns?: readonly pulumi.Input<string>[];
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
   /**
@@ -113,6 +119,19 @@ export class EncryptionKey extends pulumi.ComponentResource {
         Resource: "*",
         Condition: {
           ArnEquals: { "aws:PrincipalArn": [...args.s3DecryptPrincipalArns] },
+          StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com` },
+        },
+      });
+    }
+    if (args.s3ReadWritePrincipalArns?.length) {
+      statements.push({
+        Sid: "S3ReadWritersThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": [...args.s3ReadWritePrincipalArns] },
           StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com` },
         },
       });
