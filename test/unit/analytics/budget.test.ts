@@ -2,7 +2,8 @@ import { expect } from "chai";
 import type { MockRun, RecordedResource } from "../../../automation/plan/mockRuntime";
 import { budgetNotifiesAndIsScoped, servicePrincipalsConditioned } from "../../../policy/analyticsRules";
 import type { PolicyResourceView } from "../../../policy/rules";
-import { ConfigError, parseConfig } from "../../../stacks/config";
+import { parseConfig } from "../../../stacks/config";
+import { configProblems } from "../../support/config";
 import { find, ofType, runPlatform, stackConfig, statements } from "../../support/pulumi";
 
 const BUDGET = "aws:budgets/budget:Budget";
@@ -13,15 +14,7 @@ const topicPolicy = (run: MockRun<unknown>) => statements(find(run.resources, "a
 const keyPolicy = (run: MockRun<unknown>) => statements(find(run.resources, "aws:kms/key:Key").inputs.policy);
 const view = (r: RecordedResource): PolicyResourceView => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs });
 
-function problemsOf(budget: unknown): string[] {
-  try {
-    parseConfig(stackConfig("stg", { "data-platform:budget": budget }));
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  return [];
-}
+const problemsOf = (value: unknown) => configProblems("stg", { "data-platform:budget": value });
 
 describe("cost budget (config budget)", () => {
   describe("enabled (stg)", () => {

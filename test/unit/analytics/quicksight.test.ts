@@ -3,7 +3,8 @@ import type { MockRun, RecordedResource } from "../../../automation/plan/mockRun
 import { checkGuardrails } from "../../../automation/plan/guardrails";
 import { DATA_SET_ACTIONS, DATA_SOURCE_ACTIONS } from "../../../infra/query/quickSightAnalytics";
 import { quickSightScoped } from "../../../policy/analyticsRules";
-import { ConfigError, parseConfig } from "../../../stacks/config";
+import { parseConfig } from "../../../stacks/config";
+import { configProblems } from "../../support/config";
 import { find, ofType, runPlatform, stackConfig, statements } from "../../support/pulumi";
 
 const SOURCE = "aws:quicksight/dataSource:DataSource";
@@ -13,15 +14,7 @@ const OWNER = "arn:aws:quicksight:ap-northeast-1:123456789012:group/default/data
 const VIEWER = "arn:aws:quicksight:ap-northeast-1:123456789012:group/default/analysts";
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/mock-key-key";
 
-function problemsOf(overrides: Record<string, unknown>): string[] {
-  try {
-    parseConfig(stackConfig("stg", overrides));
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  return [];
-}
+const problemsOf = (overrides: Record<string, unknown>) => configProblems("stg", overrides);
 
 const qsPolicy = (run: MockRun<unknown>) => statements(run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "quicksight-role-policy")!.inputs.policy);
 

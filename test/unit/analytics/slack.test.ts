@@ -2,22 +2,15 @@ import { expect } from "chai";
 import type { MockRun, RecordedResource } from "../../../automation/plan/mockRuntime";
 import { chatChannelReadOnly } from "../../../policy/analyticsRules";
 import { checkGuardrails } from "../../../automation/plan/guardrails";
-import { ConfigError, parseConfig } from "../../../stacks/config";
+import { parseConfig } from "../../../stacks/config";
+import { configProblems } from "../../support/config";
 import { find, ofType, runPlatform, stackConfig, statements } from "../../support/pulumi";
 
 const SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
 const TOPIC_ARN = "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts";
 const CHATBOT_ROLE = "arn:aws:iam::123456789012:role/data-platform-stg-chatbot";
 
-function problemsOf(slack: unknown): string[] {
-  try {
-    parseConfig(stackConfig("stg", { "data-platform:slack": slack }));
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  return [];
-}
+const problemsOf = (value: unknown) => configProblems("stg", { "data-platform:slack": value });
 
 const roleOf = (run: MockRun<unknown>, type: string) => run.resources.filter((r) => r.type === type && r.name.startsWith("slack-role"));
 
