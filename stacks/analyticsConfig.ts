@@ -1,7 +1,7 @@
 /**
- * The optional analytics and on-call blocks of `Pulumi.<stack>.yaml`: `budget`, `slack`, `quicksight` and
- * `exportNotices`. stacks/config.ts owns the whole schema; this module keeps these parts. Each block is optional:
- * absent means no resources at all.
+ * The optional on-call blocks of `Pulumi.<stack>.yaml`: `budget` and `slack` (`quicksight` has its own module,
+ * stacks/quicksightConfig.ts). stacks/config.ts owns the whole schema; this module keeps these parts. Each block is
+ * optional: absent means no resources at all.
  */
 import { z } from "zod";
 import { READ_ONLY_MANAGED_POLICIES } from "../policy/analyticsRules";

@@ -179,6 +179,8 @@ const schema = z
     slack: slackSchema.optional(),
     /** QuickSight over the Athena workgroup: a data source and one data set per configured table; absent means none. */
     quicksight: quicksightSchema.optional(),
+    /** A daily "export ready" notice (tables, size, duration, Athena database) to the alert topic. Default off. */
+    exportNotices: z.boolean().default(false),
     /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**

@@ -244,6 +244,7 @@ export function createPlatform(cfg: PlatformConfig) {
     staleAfterHours: cfg.exportStaleAfterHours,
     logRetentionDays: cfg.lambdaLogRetentionDays,
     exportSource: cfg.exportSource,
+    exportNotices: cfg.exportNotices,
     masked: cfg.exportSource === "masked" ? { exportFunctionName: physicalName(env, "golden-export"), snapshotPrefix: goldenIdentifierPrefix(env) } : undefined,
   }, withProvider);
 

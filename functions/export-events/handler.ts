@@ -4,7 +4,9 @@
  *   dead-man's switch watches;
  * - failed or canceled: alerts with the failure cause from DescribeExportTasks.
  * Events that are not about this stack's exports are logged and ignored. A failure while moving the catalog is
- * alerted and rethrown (the update is idempotent, so Lambda's retries are safe).
+ * alerted and rethrown (the update is idempotent, so Lambda's retries are safe). With `EXPORT_NOTICES=on`, a
+ * completed export is also announced ("export ready", functions/export-events/exportReady.ts); a notice that cannot
+ * be sent is logged, never retried (the export itself succeeded).
  */
 import { GlueClient } from "@aws-sdk/client-glue";
 import { RDSClient } from "@aws-sdk/client-rds";
@@ -14,8 +16,10 @@ import { EXPORT_METRICS } from "../../contracts/exportEvents";
 import { MAX_EXPORT_ATTEMPTS, parseExportId } from "../../contracts/exportLayout";
 import { createLogger, describeError, publishAlert, requireEnv } from "../shared/runtime";
 import { emitMetrics } from "../shared/metrics";
+import { publishNotice } from "../shared/notice";
 import { readExportTables, tableInput, upsertTable } from "./catalog";
 import { findExportTask, parseExportEvent } from "./events";
+import { exportReadyNotice } from "./exportReady";
 
 const environment = requireEnv("ENVIRONMENT");
 const bucketName = requireEnv("EXPORT_BUCKET");
@@ -24,6 +28,8 @@ const alertTopicArn = requireEnv("ALERT_TOPIC_ARN");
 const exportFunctionName = requireEnv("EXPORT_FUNCTION_NAME");
 /** `masked`: exports come from the golden refresh, and a retry names the day (functions/golden-export). */
 const exportSource = process.env.EXPORT_SOURCE === "masked" ? "masked" : "raw";
+/** `on`: announce each completed export to the alert topic (config `exportNotices`). */
+const exportNotices = process.env.EXPORT_NOTICES === "on";
 
 const logger = createLogger("export-events");
 const rds = new RDSClient({});
@@ -100,8 +106,9 @@ export async function handler(event: unknown): Promise<EventResult> {
     });
     return { action: "alerted", exportTaskIdentifier: id, status: task.Status ?? parsed.outcome };
   }
+  let result: EventResult;
   try {
-    return await catalog(id);
+    result = await catalog(id);
   } catch (err) {
     const { name, message } = describeError(err);
     logger.error("could not move the catalog to the new export", { exportTaskIdentifier: id, errorName: name, errorMessage: message });
@@ -111,4 +118,11 @@ export async function handler(event: unknown): Promise<EventResult> {
     }).catch((alertErr: unknown) => logger.error("could not publish the alert", { ...describeError(alertErr) }));
     throw err;
   }
+  if (exportNotices && result.action === "cataloged") {
+    const notice = exportReadyNotice({ task, tables: [...result.updated, ...result.created].sort(), skipped: result.skipped, athenaDatabase: databaseName });
+    await publishNotice(sns, alertTopicArn, environment, notice).catch((noticeErr: unknown) =>
+      logger.error("could not publish the export-ready notice", { exportTaskIdentifier: id, ...describeError(noticeErr) }),
+    );
+  }
+  return result;
 }

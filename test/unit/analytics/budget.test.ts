@@ -16,7 +16,9 @@ const view = (r: RecordedResource): PolicyResourceView => ({ urn: r.urn, type: r
 
 const problemsOf = (value: unknown) => configProblems("stg", { "data-platform:budget": value });
 
-describe("cost budget (config budget)", () => {
+describe("cost budget (config budget)", function () {
+  // Whole platforms under mocks: slow on a loaded machine.
+  this.timeout(300_000);
   describe("enabled (stg)", () => {
     let run: MockRun<unknown>;
     before(async () => {

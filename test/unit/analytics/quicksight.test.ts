@@ -18,7 +18,9 @@ const problemsOf = (overrides: Record<string, unknown>) => configProblems("stg",
 
 const qsPolicy = (run: MockRun<unknown>) => statements(run.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "quicksight-role-policy")!.inputs.policy);
 
-describe("QuickSight over Athena (config quicksight)", () => {
+describe("QuickSight over Athena (config quicksight)", function () {
+  // Whole platforms under mocks: slow on a loaded machine.
+  this.timeout(300_000);
   describe("enabled (stg)", () => {
     let run: MockRun<unknown>;
     let source: RecordedResource;

@@ -14,7 +14,9 @@ const problemsOf = (value: unknown) => configProblems("stg", { "data-platform:sl
 
 const roleOf = (run: MockRun<unknown>, type: string) => run.resources.filter((r) => r.type === type && r.name.startsWith("slack-role"));
 
-describe("Slack through AWS Chatbot (config slack)", () => {
+describe("Slack through AWS Chatbot (config slack)", function () {
+  // Whole platforms under mocks: slow on a loaded machine.
+  this.timeout(300_000);
   describe("enabled (stg)", () => {
     let run: MockRun<unknown>;
     let channel: RecordedResource;
