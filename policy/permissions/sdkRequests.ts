@@ -206,6 +206,7 @@ export const SDK_REQUESTS: Readonly<Record<string, Mapper>> = {
   ListObjectsV2Command: (i, at) => [{ action: "s3:ListBucket", resource: `arn:${at.partition}:s3:::${i.Bucket}`, ...(i.Prefix === undefined ? {} : { context: { "s3:prefix": String(i.Prefix) } }) }],
   // Glue
   GetTableCommand: (i, at) => glueTable("glue:GetTable", at, i.DatabaseName, i.Name),
+  GetTablesCommand: (i, at) => glueTable("glue:GetTables", at, i.DatabaseName, "*"),
   CreateTableCommand: (i, at) => glueTable("glue:CreateTable", at, i.DatabaseName, i.TableInput?.Name),
   UpdateTableCommand: (i, at) => glueTable("glue:UpdateTable", at, i.DatabaseName, i.TableInput?.Name),
   // SSM: parameter ARNs drop the name's leading slash.
@@ -213,7 +214,9 @@ export const SDK_REQUESTS: Readonly<Record<string, Mapper>> = {
   PutParameterCommand: (i, at) => [{ action: "ssm:PutParameter", resource: `arn:${at.partition}:ssm:${at.region}:${at.accountId}:parameter/${String(i.Name).replace(/^\//, "")}` }],
   // CloudWatch: custom metrics have no resource type; the namespace is the condition key.
   PutMetricDataCommand: (i) => [{ action: "cloudwatch:PutMetricData", resource: "*", context: { "cloudwatch:namespace": String(i.Namespace) } }],
-  // Secrets Manager
+  // Secrets Manager: a random password names no resource.
+  GetRandomPasswordCommand: () => [{ action: "secretsmanager:GetRandomPassword", resource: "*" }],
+  PutSecretValueCommand: (i, at) => [{ action: "secretsmanager:PutSecretValue", resource: String(i.SecretId), ...tagContext(at, String(i.SecretId)) }],
   GetSecretValueCommand: (i, at) => {
     const secret = String(i.SecretId);
     return [{ action: "secretsmanager:GetSecretValue", resource: secret, ...tagContext(at, secret) }];

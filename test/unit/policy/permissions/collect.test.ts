@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { statementsOf } from "../../../../policy/permissions/collect";
 import { deployedStack } from "../../../support/permissions";
 
-describe("deployed policy collection", () => {
+describe("deployed policy collection", function () {
+  // The first case runs the program for the stack (cached for the rest): minutes on a loaded machine.
+  this.timeout(900_000);
   for (const stack of ["stg", "prod"] as const) {
     describe(stack, () => {
       it("finds each role's and user's identity policies, the key policy, bucket, topic and function policies", async () => {

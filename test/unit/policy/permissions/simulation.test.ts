@@ -10,7 +10,9 @@ const denials = (r: SimulationReport) => r.denied.map((d) => `${d.request.origin
 // whose recorder has collected every SDK command they sent.
 describe("permission simulation of stg and prod", () => {
   const reports = new Map<string, SimulationReport>();
-  before(async () => {
+  before(async function () {
+    // Two runs of the program and a few hundred evaluations: minutes on a loaded machine.
+    this.timeout(900_000);
     const { simulateStack } = await import("../../../../policy/permissions");
     for (const stack of ["stg", "prod"] as const) {
       const { policies, resources } = await deployedStack(stack);
