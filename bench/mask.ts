@@ -1,29 +1,27 @@
 /**
- * `npm run bench:mask [-- --url mysql://user@host:port/ --rows N --concurrency N --chunk-size N]`
+ * `npm run bench:mask [-- --rows 1000000,3000000 --url mysql://user@host:port/ --concurrency N --chunk-size N]`
  *
- * Masks a generated users table (email UNIQUE, username, phone, birthday) three ways, each on its own copy of the
- * same rows, and prints rows/s:
- *   floor   one bare UPDATE of the four columns with exactly the engine's expressions: no chunks, no bookkeeping
- *   seed    seed 000's way: one `UPDATE … SET c = replace(c, c, concat('dummy_mask_', id))` per column
- *   engine  `run` in a child process (chunks, parallel connections, fingerprint, then verify), with its peak RSS
- * Each variant starts on a quiet server (InnoDB purge caught up), and is timed twice: until its statements return,
- * and until InnoDB has purged what they left behind; a single huge UPDATE defers all its purge work past its own
- * end, while chunks pay theirs as they go.
+ * Masks a generated users table (id, email UNIQUE, username, phone, birthday) at each size, two ways, each on its own
+ * copy of the same rows, and prints the ratio:
+ *   floor   one bare UPDATE of the four columns with cheap constant-width values (LPAD of the id): no hashing, no
+ *           chunks, no bookkeeping, and values that arrive in key order in the unique index
+ *   engine  `run` in a child process (coverage, plan-time checks, chunks, fingerprint, then verify), with its peak RSS
+ * Each variant starts on a quiet server (InnoDB purge caught up) and is timed until its statements return, and
+ * again until InnoDB has purged what they left behind. Then the engine's time per row at the largest size against
+ * the smallest (linearity).
  * Without --url it starts a private MariaDB with the test harness (1 GiB buffer pool, fsync at every commit).
  * With --url the account needs CREATE and DROP: it works in databases named dpbench_*, dropped at the end.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
-import { introspect } from "../sql/masking/schema";
-import { buildPlan } from "../sql/masking/plan";
-import { chunkUpdate } from "../sql/masking/chunks";
-import { parseRules } from "../sql/masking";
-import { deriveKeys, prepareSession } from "../sql/masking/session";
 import { type MariaDb, startMariaDb } from "../test/support/mariadb";
 
 const SALT = "bench-salt-not-a-secret-0123456789";
 const RULES = "tables:\n  users:\n    email: email\n    username: username\n    phone: phone\n    birthday: date_year\n";
+/** The floor: the same four columns, constant-width values as wide as the engine's, no hashing. */
+const FLOOR = `UPDATE users SET email = CONCAT(LPAD(id, 16, '0'), '@example.com'), username = CONCAT('user_', LPAD(id, 16, '0')),
+  phone = IF(phone IS NULL, NULL, LPAD(id, 15, '0')), birthday = IF(birthday IS NULL, NULL, '2000-01-01')`;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,10 +64,11 @@ async function settle(conn: Connection): Promise<number> {
   }
 }
 
-async function copy(conn: Connection, db: string): Promise<void> {
+async function copy(conn: Connection, db: string, rows: number): Promise<void> {
+  await conn.query(`DROP DATABASE IF EXISTS ${db}`);
   await conn.query(`CREATE DATABASE ${db}`);
   await conn.query(`CREATE TABLE ${db}.users LIKE dpbench_src.users`);
-  await conn.query(`INSERT INTO ${db}.users SELECT * FROM dpbench_src.users`);
+  await conn.query(`INSERT INTO ${db}.users SELECT * FROM dpbench_src.users WHERE id <= ${rows}`);
   await settle(conn);
 }
 
@@ -96,8 +95,35 @@ async function masker(url: string, password: string | undefined, env: Record<str
   return JSON.parse(out) as MaskerResult;
 }
 
+interface SizeResult {
+  rows: number;
+  floorMs: number;
+  floorPurgedMs: number;
+  maskingMs: number;
+  engine: MaskerResult;
+  enginePurgedMs: number;
+}
+
+async function measure(conn: Connection, rows: number, dbUrl: (db: string) => string, password: string | undefined): Promise<SizeResult> {
+  await copy(conn, "dpbench_floor", rows);
+  await conn.query("USE dpbench_floor");
+  const floorMs = await timed(`${rows} rows, floor: one UPDATE of four columns`, () => conn.query(FLOOR));
+  const floorPurgedMs = floorMs + (await settle(conn));
+  await conn.query("DROP DATABASE dpbench_floor");
+
+  await copy(conn, "dpbench_engine", rows);
+  const engine = await masker(dbUrl("dpbench_engine"), password, { BENCH_CONCURRENCY: arg("concurrency"), BENCH_CHUNK_SIZE: arg("chunk-size") });
+  const enginePurgedMs = engine.ms + (await settle(conn));
+  if (!engine.complete || !engine.verifyOk) throw new Error(`engine run incomplete or unverified: ${JSON.stringify(engine.failed)}`);
+  const t = engine.timings;
+  log(`${rows} rows, engine: ${(engine.ms / 1000).toFixed(2)} s (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms, verify ${t.verifyMs} ms)`);
+  await conn.query("DROP DATABASE dpbench_engine");
+  return { rows, floorMs, floorPurgedMs, maskingMs: engine.ms - t.verifyMs, engine, enginePurgedMs };
+}
+
 async function main(): Promise<void> {
-  const rows = Number(arg("rows") ?? 1_000_000);
+  const sizes = (arg("rows") ?? "1000000,3000000").split(",").map(Number);
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 10)) throw new Error("--rows takes sizes like 1000000,3000000");
   let server: MariaDb | undefined;
   let base = arg("url");
   let password = process.env.MYSQL_PWD;
@@ -112,59 +138,39 @@ async function main(): Promise<void> {
     host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: u.password ? decodeURIComponent(u.password) : password,
   });
   const dbUrl = (db: string) => `${u.protocol}//${u.username ? `${u.username}${u.password ? `:${u.password}` : ""}@` : ""}${u.host}/${db}`;
+  const dbs = ["dpbench_src", "dpbench_floor", "dpbench_engine"];
   try {
-    for (const db of ["dpbench_src", "dpbench_floor", "dpbench_seed", "dpbench_engine"]) await conn.query(`DROP DATABASE IF EXISTS ${db}`);
+    for (const db of dbs) await conn.query(`DROP DATABASE IF EXISTS ${db}`);
     await conn.query("CREATE DATABASE dpbench_src");
-    await timed(`generate ${rows} rows`, () => generate(conn, rows));
+    await timed(`generate ${Math.max(...sizes)} rows`, () => generate(conn, Math.max(...sizes)));
+    const results: SizeResult[] = [];
+    for (const rows of sizes) results.push(await measure(conn, rows, dbUrl, password));
 
-    await copy(conn, "dpbench_floor");
-    const keys = deriveKeys(SALT);
-    await conn.query("USE dpbench_floor");
-    await prepareSession(conn, keys, true);
-    const plan = buildPlan(parseRules(RULES, "bench"), await introspect(conn, "dpbench_floor"));
-    const tp = plan.tables[0];
-    if (!tp) throw new Error("bench plan is empty");
-    const floor = chunkUpdate(tp, { lo: null, hi: null });
-    const floorMs = await timed("floor: one UPDATE of four columns", () => conn.query(floor.sql, floor.params));
-    const floorPurged = floorMs + (await settle(conn));
-
-    await copy(conn, "dpbench_seed");
-    await conn.query("USE dpbench_seed");
-    const seedMs = await timed("seed style: one UPDATE per column", async () => {
-      for (const c of ["email", "username", "phone"]) await conn.query(`UPDATE users SET ${c} = replace(${c}, ${c}, concat('dummy_mask_', id))`);
-      await conn.query("UPDATE users SET birthday = replace(birthday, birthday, concat('1970-01-', LPAD(1 + id % 28, 2, '0')))");
-    });
-    const seedPurged = seedMs + (await settle(conn));
-
-    await copy(conn, "dpbench_engine");
-    const env = { BENCH_CONCURRENCY: arg("concurrency"), BENCH_CHUNK_SIZE: arg("chunk-size") };
-    const engine = await masker(dbUrl("dpbench_engine"), password, env);
-    const enginePurged = engine.ms + (await settle(conn));
-    if (!engine.complete || !engine.verifyOk) throw new Error(`engine run incomplete or unverified: ${JSON.stringify(engine.failed)}`);
-    const maskingMs = engine.timings.planMs + engine.timings.fingerprintMs + engine.timings.maskMs;
-    const t = engine.timings;
-    log(`engine: ${(engine.ms / 1000).toFixed(2)} s (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms, verify ${t.verifyMs} ms)`);
-
-    const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
-    const rate = (ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString("en-US")} rows/s`.padStart(15);
-    const row = (label: string, ms: number, purged?: number) =>
-      `${label.padEnd(44)}${sec(ms)} ${rate(ms)}${purged === undefined ? "" : `   ${sec(purged)} ${rate(purged)}`}`;
+    const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(10);
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    const lines = [
-      `rows: ${rows.toLocaleString("en-US")} (users: id, email UNIQUE, username, phone, birthday)`,
-      `${"".padEnd(44)}${"statements".padEnd(27)}until purged`,
-      row("floor   1 UPDATE, the engine's expressions", floorMs, floorPurged),
-      row("seed    4 UPDATEs, replace()/concat()", seedMs, seedPurged),
-      row("engine  masking: plan, fingerprint, chunks", maskingMs),
-      row(`engine  run() incl. verify (${(engine.timings.verifyMs / 1000).toFixed(2)} s)`, engine.ms, enginePurged),
-      `engine: ${engine.chunks} chunks on ${engine.concurrency} connections`,
-      `engine / floor: masking ${x(maskingMs, floorMs)}, run() ${x(engine.ms, floorMs)}, until purged ${x(enginePurged, floorPurged)}  (target <= 1.5x)`,
-      `seed / engine:  masking ${x(seedMs, maskingMs)}, run() ${x(seedMs, engine.ms)}, until purged ${x(seedPurged, enginePurged)}  (target >= 3x)`,
-      `masker peak RSS: ${(engine.maxRssKb / 1024).toFixed(0)} MB  (target < 200 MB)`,
-    ];
+    const lines = ["users: id, email UNIQUE, username, phone, birthday; masked with email, username, phone, date_year"];
+    for (const r of results) {
+      const t = r.engine.timings;
+      lines.push(
+        `rows ${r.rows.toLocaleString("en-US")}:`,
+        `  floor   1 UPDATE, constant-width values      ${sec(r.floorMs)}   until purged ${sec(r.floorPurgedMs)}`,
+        `  engine  masking (all but verify)             ${sec(r.maskingMs)}   (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms; ${r.engine.chunks} chunks on ${r.engine.concurrency} connections)`,
+        `  engine  run() incl. verify                   ${sec(r.engine.ms)}   until purged ${sec(r.enginePurgedMs)}`,
+        `  engine / floor: masking ${x(r.maskingMs, r.floorMs)}, run() ${x(r.engine.ms, r.floorMs)}, until purged ${x(r.enginePurgedMs, r.floorPurgedMs)}  (target <= 1.5x)`,
+        `  masker peak RSS: ${(r.engine.maxRssKb / 1024).toFixed(0)} MB  (target < 150 MB)`,
+      );
+    }
+    const first = results[0];
+    const last = results[results.length - 1];
+    if (first && last && last !== first) {
+      const perRow = (r: SizeResult) => r.maskingMs / r.rows;
+      lines.push(
+        `linearity ${last.rows.toLocaleString("en-US")} vs ${first.rows.toLocaleString("en-US")} rows: engine time per row ${x(perRow(last), perRow(first))}, floor ${x(last.floorMs / last.rows, first.floorMs / first.rows)}  (1.00x = linear)`,
+      );
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
-    for (const db of ["dpbench_src", "dpbench_floor", "dpbench_seed", "dpbench_engine"]) await conn.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
+    for (const db of dbs) await conn.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
     await conn.end();
     await server?.stop();
   }

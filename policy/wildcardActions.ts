@@ -32,6 +32,9 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "xray:PutTelemetryRecords",
   // Secrets Manager's random string generator (the masking salt's value) touches no secret: no resource type.
   "secretsmanager:GetRandomPassword",
+  // Metric data and rendered metric images (AWS Chatbot's alarm charts): no resource type.
+  "cloudwatch:GetMetricData",
+  "cloudwatch:GetMetricWidgetImage",
   // Who am I: no resource type.
   "sts:GetCallerIdentity",
   // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.

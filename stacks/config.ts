@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
+import { budgetSchema, slackSchema } from "./analyticsConfig";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
+import { quicksightProblems, quicksightSchema } from "./quicksightConfig";
 import { ianaTimezone, schedulerCron } from "./configFields";
 import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
 
@@ -192,6 +194,14 @@ const schema = z
     /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
     bigquery: bigquerySchema.optional(),
     qa: qaSchema.optional(),
+    /** A monthly AWS cost budget over the stack's tagged resources, alerting the topic; absent means none. */
+    budget: budgetSchema.optional(),
+    /** The alert topic in a Slack channel through AWS Chatbot, read-only; absent means none. */
+    slack: slackSchema.optional(),
+    /** QuickSight over the Athena workgroup: a data source and one data set per configured table; absent means none. */
+    quicksight: quicksightSchema.optional(),
+    /** A daily "export ready" notice (tables, size, duration, Athena database) to the alert topic. Default off. */
+    exportNotices: z.boolean().default(false),
     /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**
@@ -229,6 +239,12 @@ const schema = z
         exportTimezone: c.exportSchedule.timezone,
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    }
+    const quicksight = c.quicksight === undefined ? undefined : quicksightSchema.safeParse(c.quicksight);
+    if (quicksight?.success && databasesValid && exportOnlyValid) {
+      for (const p of quicksightProblems(quicksight.data, { databases: c.databases, exportOnly: c.exportOnly })) {
+        ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+      }
     }
     const golden = c.golden === undefined ? undefined : goldenSchema.safeParse(c.golden);
     const exportScheduleValid = schedulerCron.safeParse(c.exportSchedule.cron).success && ianaTimezone.safeParse(c.exportSchedule.timezone).success;

@@ -78,7 +78,9 @@ export function renderScan(report: ScanReport): string {
 /** Verify report for people: a summary line and every failed check. */
 export function renderVerify(report: VerifyReport): string {
   const failed = report.checks.filter((c) => !c.ok);
-  const head = failed.length === 0
+  const head = !report.complete
+    ? `verify ${report.database}: incomplete, ${report.progress.unitsDone} of ${report.progress.unitsTotal} steps done, ${failed.length} checks failed so far`
+    : failed.length === 0
     ? `verify ${report.database}: ok, ${report.checks.length} checks passed`
     : `verify ${report.database}: FAILED, ${failed.length} of ${report.checks.length} checks failed`;
   const where = (c: (typeof failed)[number]) => [c.table, c.column].filter(Boolean).join(".");

@@ -7,7 +7,9 @@
  * - `{"source":"data-platform.reconcile"}`: compares DescribeExportTasks with the catalog and moves the tables of the
  *   newest completed export that still point at an older one (reconcile.ts).
  * Events that are not about this stack's exports are logged and ignored. A failure while moving the catalog is
- * alerted and rethrown (the update is idempotent, so Lambda's retries are safe).
+ * alerted and rethrown (the update is idempotent, so Lambda's retries are safe). With `EXPORT_NOTICES=on`, a
+ * completed export is also announced ("export ready", functions/export-events/exportReady.ts); a notice that cannot
+ * be sent is logged, never retried (the export itself succeeded).
  */
 import { GlueClient } from "@aws-sdk/client-glue";
 import { RDSClient } from "@aws-sdk/client-rds";
@@ -17,8 +19,10 @@ import { EXPORT_METRICS, RECONCILE_INPUT } from "../../contracts/exportEvents";
 import { MAX_EXPORT_ATTEMPTS, parseExportId } from "../../contracts/exportLayout";
 import { createLogger, describeError, publishAlert, requireEnv } from "../shared/runtime";
 import { emitMetrics } from "../shared/metrics";
+import { publishNotice } from "../shared/notice";
 import { readExportTables, tableInput, upsertTable } from "./catalog";
 import { findExportTask, parseExportEvent } from "./events";
+import { exportReadyNotice } from "./exportReady";
 import { type ReconcileResult, reconcile } from "./reconcile";
 
 const environment = requireEnv("ENVIRONMENT");
@@ -28,6 +32,8 @@ const alertTopicArn = requireEnv("ALERT_TOPIC_ARN");
 const exportFunctionName = requireEnv("EXPORT_FUNCTION_NAME");
 /** `masked`: exports come from the golden refresh, and a retry names the day (functions/golden-export). */
 const exportSource = process.env.EXPORT_SOURCE === "masked" ? "masked" : "raw";
+/** `on`: announce each completed export to the alert topic (config `exportNotices`). */
+const exportNotices = process.env.EXPORT_NOTICES === "on";
 
 const logger = createLogger("export-events");
 const rds = new RDSClient({});
@@ -130,5 +136,12 @@ export async function handler(event: unknown): Promise<EventResult> {
     });
     return { action: "alerted", exportTaskIdentifier: id, status: task.Status ?? parsed.outcome };
   }
-  return moveCatalog(id);
+  const result = await moveCatalog(id);
+  if (exportNotices && result.action === "cataloged") {
+    const notice = exportReadyNotice({ task, tables: [...result.updated, ...result.created].sort(), skipped: result.skipped, athenaDatabase: databaseName });
+    await publishNotice(sns, alertTopicArn, environment, notice).catch((noticeErr: unknown) =>
+      logger.error("could not publish the export-ready notice", { exportTaskIdentifier: id, ...describeError(noticeErr) }),
+    );
+  }
+  return result;
 }

@@ -56,6 +56,8 @@ export interface ExportPipelineArgs {
    * its masked snapshot, and the events rule also matches the golden's snapshots.
    */
   readonly exportSource?: "raw" | "masked";
+  /** Announce each completed export ("export ready") to the alert topic. Default false. */
+  readonly exportNotices?: boolean;
   /** With `masked`: the function that starts (and retries) the masked export, and the golden snapshot prefix. */
   readonly masked?: { readonly exportFunctionName: string; readonly snapshotPrefix: string };
 }
@@ -160,6 +162,7 @@ export class ExportPipeline extends pulumi.ComponentResource {
           // Named in failure alerts as the way to retry: the masked export's function when the source is masked.
           EXPORT_FUNCTION_NAME: masked && args.masked ? args.masked.exportFunctionName : args.names.exportFunction,
           EXPORT_SOURCE: masked ? "masked" : "raw",
+          ...(args.exportNotices ? { EXPORT_NOTICES: "on" } : {}),
         },
       },
       child,

@@ -45,18 +45,26 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       // list call is authorised against cluster:* / cluster-snapshot:*. This account and Region only; metadata only.
       Resource: [rdsArn(a, "cluster:*"), rdsArn(a, "cluster-snapshot:*")],
     },
-    { Sid: "DescribeGoldenInstances", Effect: "Allow", Action: "rds:DescribeDBInstances", Resource: goldenInstance },
+    {
+      Sid: "DescribeInstances",
+      Effect: "Allow",
+      Action: "rds:DescribeDBInstances",
+      // Goldens' instances, and the source's writer, whose parameter group the golden's instance copies. Its
+      // identifier is not in the config, so any instance of this account and Region (metadata only).
+      Resource: rdsArn(a, "db:*"),
+    },
     {
       Sid: "CloneTheSourceIntoAGolden",
       Effect: "Allow",
       Action: "rds:RestoreDBClusterToPointInTime",
       // Every resource type the action requires: the new cluster, the one source it may be cloned from, the golden's
-      // subnet group, and the engine's default cluster parameter group and option group the clone gets.
+      // subnet group, the source's cluster parameter group (named by the source at run time; using a group does not
+      // change it) and the engine's default option group the clone gets.
       Resource: [
         goldenCluster,
         rdsArn(a, `cluster:${s.sourceClusterId}`),
         pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`,
-        rdsArn(a, `cluster-pg:${AURORA_MYSQL3_DEFAULT_GROUPS.clusterParameterGroup}`),
+        rdsArn(a, "cluster-pg:*"),
         rdsArn(a, `og:${AURORA_MYSQL3_DEFAULT_GROUPS.optionGroup}`),
       ],
     },
@@ -64,7 +72,8 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       Sid: "AddTheGoldenInstance",
       Effect: "Allow",
       Action: "rds:CreateDBInstance",
-      Resource: [goldenInstance, goldenCluster, pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`],
+      // The source's instance parameter group is named at run time, like the cluster's.
+      Resource: [goldenInstance, goldenCluster, pulumi.interpolate`${rdsArn(a, "subgrp:")}${s.subnetGroupName}`, rdsArn(a, "pg:*")],
     },
     {
       Sid: "TagGoldens",

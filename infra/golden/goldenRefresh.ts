@@ -6,7 +6,7 @@ import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import type { ArnContext } from "../exports/exportPolicies";
 import { ServiceRole } from "../security/serviceRole";
 import { goldenDefinition } from "./definition";
-import { type FunctionNames, type GoldenFunctions, createGoldenFunctions } from "./goldenFunctions";
+import { type FunctionNames, GOLDEN_CLUSTER_TIMEOUT_SECONDS, type GoldenFunctions, createGoldenFunctions } from "./goldenFunctions";
 import { type GoldenNetwork, createGoldenNetwork } from "./goldenNetwork";
 import { stateMachineStatements } from "./goldenPolicies";
 
@@ -30,6 +30,8 @@ export interface GoldenRefreshArgs {
   };
   readonly sourceClusterId: string;
   readonly databases: readonly string[];
+  /** Non-system schemas that are neither masked nor a reason to refuse the golden. Default none. */
+  readonly skipSchemas?: readonly string[];
   /** EventBridge Scheduler cron body (six fields) and IANA time zone of the refresh. */
   readonly schedule: { readonly cron: string; readonly timezone: string };
   /** The export schedule's time zone and the refresh's lead on it: goldens are named after export days. */
@@ -134,6 +136,7 @@ export class GoldenRefresh extends pulumi.ComponentResource {
         names: { cluster: args.names.cluster, mask: args.names.mask, export: args.names.export, publish: args.names.publish },
         sourceClusterId: args.sourceClusterId,
         databases: args.databases,
+        skipSchemas: args.skipSchemas ?? [],
         instanceClass: args.instanceClass,
         retentionDays: args.retentionDays,
         dayLeadHours: args.leadHours,
@@ -185,6 +188,7 @@ export class GoldenRefresh extends pulumi.ComponentResource {
             pollSeconds: POLL_SECONDS,
             maxPolls: MAX_POLLS,
             maxMaskSlices: args.mask.maxSlices,
+            timeouts: { cluster: GOLDEN_CLUSTER_TIMEOUT_SECONDS, mask: args.mask.timeoutSeconds, export: GOLDEN_CLUSTER_TIMEOUT_SECONDS, publish: GOLDEN_CLUSTER_TIMEOUT_SECONDS },
           }),
         ),
       );

@@ -7,7 +7,9 @@
  *   _masking_chunks        the chunk plan: key range per chunk, and `done`, set in the chunk's own transaction
  *   _masking_tables        row counts before masking
  *   _masking_fingerprints  keyed hashes of sampled original values
- *   _masking_samples       per sampled row and column, the keyed hash of the value masking must produce
+ *   _masking_indexes       secondary indexes dropped for masking, with the statement that rebuilds each (indexes.ts)
+ *   _masking_samples       per sampled row and column, the keyed hash of the value masking must produce, and of
+ *                          the original where the strategy promises never to return it
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { BOOKKEEPING_PREFIX, quoteIdent } from "./ident";
@@ -20,6 +22,7 @@ export const T = {
   tables: `${BOOKKEEPING_PREFIX}tables`,
   fingerprints: `${BOOKKEEPING_PREFIX}fingerprints`,
   samples: `${BOOKKEEPING_PREFIX}samples`,
+  indexes: `${BOOKKEEPING_PREFIX}indexes`,
 } as const;
 
 /** Where a run stands. */
@@ -61,7 +64,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.fingerprints)} (h BINARY(32) NOT NULL PRIMARY KEY) ENGINE=InnoDB`,
   `CREATE TABLE IF NOT EXISTS ${quoteIdent(T.samples)} (
      table_name ${NAME}, column_name ${NAME}, sample_no INT UNSIGNED NOT NULL, row_key TEXT NOT NULL,
-     expected BINARY(32) NOT NULL, PRIMARY KEY (table_name, column_name, sample_no)) ENGINE=InnoDB`,
+     expected BINARY(32) NOT NULL, original BINARY(32) NULL, PRIMARY KEY (table_name, column_name, sample_no)) ENGINE=InnoDB`,
 ];
 
 /** Creates the bookkeeping tables if they are missing. */
@@ -72,8 +75,8 @@ export async function ensureBookkeeping(conn: Connection): Promise<void> {
 /** Which bookkeeping tables exist (verify may run on a database that was never masked). */
 export async function existingBookkeeping(conn: Connection, database: string): Promise<Set<string>> {
   const [rows] = await conn.query<RowDataPacket[]>(
-    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?, ?, ?, ?)",
-    [database, T.state, T.chunks, T.tables, T.fingerprints, T.samples],
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${Object.values(T).map(() => "?").join(", ")})`,
+    [database, ...Object.values(T)],
   );
   return new Set(rows.map((r) => String(r.t)));
 }

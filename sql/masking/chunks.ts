@@ -24,6 +24,9 @@ const MAX_ATTEMPTS = 5;
 /** Builds the chunk's UPDATE: every masked column of the table in one statement, over one key range. */
 export function chunkUpdate(tp: TablePlan, chunk: Pick<Chunk, "lo" | "hi">): { sql: string; params: SqlParam[] } {
   const sets = tp.masks.map((m) => `${quoteIdent(m.column.name)} = ${m.set.sql}`);
+  // "To prevent an auto-updated column from updating when other columns change, explicitly set it to its current
+  // value" (MySQL 8.0 Reference Manual, "Automatic Initialization and Updating for TIMESTAMP and DATETIME").
+  for (const c of tp.stamps) sets.push(`${quoteIdent(c.name)} = ${quoteIdent(c.name)}`);
   const range = rangePredicate(tp.key, chunk.lo, chunk.hi);
   return {
     sql: `UPDATE ${quoteIdent(tp.table.name)} SET ${sets.join(", ")} WHERE ${range.sql}`,

@@ -1,93 +1,182 @@
 /**
- * Finds columns that look like PII: by name, and by sampled values. Values are matched inside the database
- * (REGEXP in an aggregate); only counts come back, never a value.
+ * Finds columns that look like PII: by name (names.ts), and by sampled values (values.ts). Values are sampled in
+ * windows spread over the whole key range, read whole (up to MAX_VALUE_BYTES each) and judged in Node; they never
+ * leave this module: a finding carries counts and the rule that fired, never a value.
+ *
+ * Integer surrogate keys (primary-key, foreign-key and AUTO_INCREMENT columns, and integers named `id` or `…_id`)
+ * are never flagged, whatever their name says (`address_id` is a number, not an address).
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "./ident";
+import { keyList, rangePredicate } from "./keys";
+import { type FindingKind, type NameRule, NAME_RULES, nameRule, nameTokens } from "./names";
 import type { Rules } from "./rules";
 import type { ColumnInfo, SchemaInfo, TableInfo } from "./schema";
+import { chooseKey } from "./keys";
+import { type ValueSign, jsonLeaves, numberSigns, textSigns } from "./values";
+
+export { nameReason } from "./names";
 
 /** A PII-looking column the rules do not cover. */
 export interface Finding {
   readonly table: string;
   readonly column: string;
+  /** Why, for people: "name suggests an email address", "sampled values contain email addresses (3 of 500)". */
   readonly reason: string;
+  /** The rule that fired: `name:email`, `value:phone_in_text`, `json-key:phone`, … */
+  readonly rule: string;
+  /** `pii` to mask; `quasi` (gender, hire date, age) for a human to review, then mask or keep. */
+  readonly kind: FindingKind;
+  /** Strategies that would mask it, best first (empty for quasi-identifiers). */
+  readonly strategies: readonly string[];
 }
 
 /** Rows sampled per table when looking at values. */
 export const DEFAULT_SAMPLE_ROWS = 500;
+/** Windows the sample is spread over, evenly across the key range. */
+export const SAMPLE_WINDOWS = 10;
+/** Longest prefix of a value read (bytes); values are judged whole up to this size. */
+export const MAX_VALUE_BYTES = 1 << 20;
 
-/** Email anywhere in the text (free text and JSON count). Written for both ICU (MySQL) and PCRE (MariaDB). */
-export const EMAIL_PATTERN = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}";
-/** A whole value that reads as a phone number: +digits, or digit groups with separators, ending in 4 digits. */
-export const PHONE_PATTERN = "^([+][0-9][0-9 ().-]{6,18}|[(]?[0-9]{2,5}[)]?[ .-][0-9 .-]{2,12})[0-9]{4}$";
+const SIGNS: Record<ValueSign, { holds: string; rule: string; strategies: readonly string[] }> = {
+  email: { holds: "contain email addresses", rule: "email", strategies: ["email", "redact"] },
+  phone: { holds: "look like phone numbers", rule: "phone", strategies: ["phone", "redact"] },
+  phone_in_text: { holds: "contain phone numbers in text", rule: "phone_in_text", strategies: ["redact", "nullify"] },
+  card: { holds: "contain card-like numbers (Luhn)", rule: "card", strategies: ["hash", "phone", "redact", "nullify"] },
+  phone_number: { holds: "are phone-like numbers (10 to 15 digits)", rule: "phone_number", strategies: ["phone", "nullify"] },
+};
 
-const words = (name: string): string[] =>
-  name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-
-const NAME_RULES: ReadonlyArray<readonly [string, (tokens: string[], compact: string) => boolean]> = [
-  ["an email address", (_, c) => c.includes("mail")],
-  ["a person's name", (t, c) => t.includes("name") || c.endsWith("name")],
-  ["a phone number", (t, c) => c.includes("phone") || c.includes("mobile") || t.some((w) => ["tel", "fax", "cell"].includes(w))],
-  ["a postal address", (t, c) => c.includes("address") || c.includes("street") || t.some((w) => /^(addr\d*|line\d|city)$/.test(w))],
-  ["a postal code", (t, c) => c.includes("postal") || c.includes("postcode") || t.some((w) => w === "zip" || w === "zipcode")],
-  ["a date of birth", (t, c) => c.includes("birth") || t.includes("dob")],
-  ["a credential", (t, c) => c.includes("passw") || c.includes("token") || c.includes("apikey") || t.some((w) => ["pwd", "secret", "salt"].includes(w))],
-  ["an IP address", (t) => t.some((w) => ["ip", "ipv4", "ipv6", "ipaddr"].includes(w))],
-  ["an identity or payment number", (t, c) => c.includes("creditcard") || c.includes("cardnumber") || t.some((w) => ["ssn", "passport", "iban", "taxid"].includes(w))],
-  ["a location", (t) => t.some((w) => ["lat", "lng", "latitude", "longitude", "geo"].includes(w))],
-  ["free text that may hold PII", (t) => t.some((w) => ["memo", "note", "notes", "comment", "comments", "message", "bio"].includes(w))],
-];
-
-/** Why a column's name suggests PII, or undefined. */
-export function nameReason(column: string): string | undefined {
-  const tokens = words(column);
-  const compact = tokens.join("");
-  const hit = NAME_RULES.find(([, test]) => test(tokens, compact));
-  return hit ? `name suggests ${hit[0]}` : undefined;
+/** True for an integer surrogate key: never PII, whatever its name. */
+export function isSurrogateKey(table: TableInfo, col: ColumnInfo, fkColumns: ReadonlySet<string>): boolean {
+  if (col.typeClass !== "integer") return false;
+  const tokens = nameTokens(col.name);
+  return col.autoIncrement || table.primaryKey.includes(col.name) || fkColumns.has(`${table.name}.${col.name}`) || tokens[tokens.length - 1] === "id";
 }
 
-/** Samples the first `sampleRows` rows of a table; returns a reason per text/JSON column whose values look like PII. */
-async function valueReasons(conn: Connection, table: TableInfo, columns: readonly ColumnInfo[], sampleRows: number): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+function byName(col: ColumnInfo, rule: NameRule | undefined): Finding | undefined {
+  if (!rule) return undefined;
+  // A number is flagged by name only where the rule allows numbers, and only if it can hold 5 digits (not a TINYINT).
+  if ((col.typeClass === "integer" || col.typeClass === "decimal") && (!rule.numeric || (col.numericPrecision ?? 0) < 5)) return undefined;
+  return { table: col.table, column: col.name, reason: `name suggests ${rule.holds}`, rule: `name:${rule.id}`, kind: rule.kind, strategies: rule.strategies };
+}
+
+/** Where the sample windows start: evenly spread over the table's rows (by key), or one window without a key. */
+async function sampleWindows(conn: Connection, table: TableInfo, sampleRows: number): Promise<Array<{ where: string; params: unknown[]; order: string; limit: number }>> {
+  const key = chooseKey(table, new Set());
+  const from = quoteIdent(table.name);
+  if (!key) return [{ where: "TRUE", params: [], order: "", limit: sampleRows }];
+  const [counted] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${from}`);
+  const n = Number(counted[0]?.n ?? 0);
+  const per = Math.max(1, Math.ceil(sampleRows / SAMPLE_WINDOWS));
+  if (n <= sampleRows) return [{ where: "TRUE", params: [], order: `ORDER BY ${keyList(key)}`, limit: sampleRows }];
+  const out: Array<{ where: string; params: unknown[]; order: string; limit: number }> = [];
+  for (let i = 0; i < SAMPLE_WINDOWS; i += 1) {
+    const offset = Math.floor((i * n) / SAMPLE_WINDOWS);
+    const [start] = await conn.query<RowDataPacket[]>(`SELECT ${keyList(key)} FROM ${from} ORDER BY ${keyList(key)} LIMIT 1 OFFSET ${offset}`);
+    const row = start[0];
+    if (!row) continue;
+    const range = rangePredicate(key, key.columns.map((c) => (Buffer.isBuffer(row[c.name]) ? (row[c.name] as Buffer).toString("hex") : String(row[c.name]))), null);
+    out.push({ where: range.sql, params: [...range.params], order: `ORDER BY ${keyList(key)}`, limit: per });
+  }
+  return out;
+}
+
+interface Tally {
+  n: number;
+  signs: Map<string, number>;
+}
+
+const bump = (t: Tally, sign: string) => t.signs.set(sign, (t.signs.get(sign) ?? 0) + 1);
+
+function judge(col: ColumnInfo, value: unknown, tally: Tally): void {
+  if (value === null || value === undefined) return;
+  tally.n += 1;
+  if (col.typeClass === "integer" || col.typeClass === "decimal") {
+    for (const s of numberSigns(String(value))) bump(tally, s);
+    return;
+  }
+  const text = Buffer.isBuffer(value) ? value.toString("utf8") : typeof value === "string" ? value : JSON.stringify(value);
+  if (col.typeClass === "json") {
+    const leaves = jsonLeaves(text);
+    const seen = new Set<string>();
+    for (const k of leaves.keys) {
+      const rule = nameRule(k);
+      if (rule && rule.kind === "pii") seen.add(`json-key:${rule.id}`);
+    }
+    // A phone number that is a whole JSON string is a phone inside the document: one is enough.
+    for (const s of leaves.strings) for (const sign of textSigns(s)) seen.add(sign === "phone" ? "phone_in_text" : sign);
+    for (const s of leaves.numbers) for (const sign of numberSigns(s)) seen.add(sign);
+    for (const s of seen) bump(tally, s);
+    return;
+  }
+  for (const s of textSigns(text)) bump(tally, s);
+  for (const s of numberSigns(text.trim())) if (s === "card") bump(tally, s);
+}
+
+/** The strongest sign in a column's tally, as a finding; thresholds keep one odd value from flagging a column. */
+function verdict(col: ColumnInfo, tally: Tally): Finding | undefined {
+  const of = (sign: string) => tally.signs.get(sign) ?? 0;
+  const finding = (rule: string, reason: string, strategies: readonly string[]): Finding => ({
+    table: col.table, column: col.name, reason: `sampled values ${reason}`, rule, kind: "pii", strategies,
+  });
+  for (const [sign, info] of Object.entries(SIGNS) as Array<[ValueSign, (typeof SIGNS)[ValueSign]]>) {
+    const hits = of(sign);
+    // Emails, card numbers and phone numbers in text count from the first one; whole-value phones need a fifth, and
+    // card numbers in a numeric column half (one number in ten passes Luhn by chance).
+    const numeric = col.typeClass === "integer" || col.typeClass === "decimal";
+    const share = sign === "phone" || sign === "phone_number" ? 0.2 : sign === "card" && numeric ? 0.5 : 0;
+    const enough = share === 0 ? hits > 0 : tally.n > 0 && hits / tally.n >= share;
+    if (enough) return finding(`value:${info.rule}`, `${info.holds} (${hits} of ${tally.n})`, info.strategies);
+  }
+  const jsonKey = [...tally.signs.keys()].find((s) => s.startsWith("json-key:"));
+  if (jsonKey) {
+    const rule = NAME_RULES.find((r) => `json-key:${r.id}` === jsonKey);
+    return finding(jsonKey, `are JSON documents with keys that suggest ${rule?.holds ?? "PII"} (${of(jsonKey)} of ${tally.n})`, ["redact", "nullify"]);
+  }
+  return undefined;
+}
+
+/** Samples a table across its key range; returns a finding per column whose values look like PII. */
+async function valueFindings(conn: Connection, table: TableInfo, columns: readonly ColumnInfo[], sampleRows: number): Promise<Map<string, Finding>> {
+  const out = new Map<string, Finding>();
   if (columns.length === 0) return out;
-  const inner = columns
-    .map((c, i) => `LEFT(${c.typeClass === "json" ? `CAST(${quoteIdent(c.name)} AS CHAR)` : quoteIdent(c.name)}, 2000) AS v${i}`)
+  const select = columns
+    .map((c, i) => {
+      const ref = c.typeClass === "json" ? `CAST(${quoteIdent(c.name)} AS CHAR)` : quoteIdent(c.name);
+      return c.typeClass === "integer" || c.typeClass === "decimal" ? `${ref} AS v${i}` : `SUBSTRING(${ref}, 1, ${MAX_VALUE_BYTES}) AS v${i}`;
+    })
     .join(", ");
-  const outer = columns.map((_, i) => `COUNT(s.v${i}) AS n${i}, SUM(s.v${i} REGEXP ?) AS e${i}, SUM(s.v${i} REGEXP ?) AS p${i}`).join(", ");
-  const params = columns.flatMap(() => [EMAIL_PATTERN, PHONE_PATTERN]);
-  const [result] = await conn.query<RowDataPacket[]>(
-    `SELECT ${outer} FROM (SELECT ${inner} FROM ${quoteIdent(table.name)} LIMIT ${Math.trunc(sampleRows)}) s`,
-    params,
-  );
-  const row = result[0] ?? {};
+  const tallies = columns.map((): Tally => ({ n: 0, signs: new Map() }));
+  for (const w of await sampleWindows(conn, table, sampleRows)) {
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${select} FROM ${quoteIdent(table.name)} WHERE ${w.where} ${w.order} LIMIT ${w.limit}`, w.params);
+    for (const row of rows) columns.forEach((c, i) => judge(c, row[`v${i}`], tallies[i] as Tally));
+  }
   columns.forEach((c, i) => {
-    const n = Number(row[`n${i}`] ?? 0);
-    const emails = Number(row[`e${i}`] ?? 0);
-    const phones = Number(row[`p${i}`] ?? 0);
-    if (emails > 0) out.set(c.name, `sampled values contain email addresses (${emails} of ${n})`);
-    else if (n > 0 && phones / n >= 0.2) out.set(c.name, `sampled values look like phone numbers (${phones} of ${n})`);
+    const found = verdict(c, tallies[i] as Tally);
+    if (found) out.set(c.name, found);
   });
   return out;
 }
 
+const SAMPLED = new Set(["text", "binary", "json", "integer", "decimal"]);
+
 /** Every column that looks like PII and has no rule, in table and column order. */
 export async function findUncovered(conn: Connection, schema: SchemaInfo, rules: Rules, sampleRows = DEFAULT_SAMPLE_ROWS): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const names = [...schema.tables.keys()].sort();
-  for (const name of names) {
+  const fkColumns = new Set(schema.foreignKeys.filter((f) => f.schema === schema.database).flatMap((f) => f.columns.map((c) => `${f.table}.${c}`)));
+  for (const name of [...schema.tables.keys()].sort()) {
     const table = schema.tables.get(name);
     if (!table) continue;
     const covered = rules.tables.get(name);
-    const open = table.columns.filter((c) => !covered?.has(c.name));
-    const byName = new Map(open.map((c) => [c.name, nameReason(c.name)]));
-    const sampled = open.filter((c) => !byName.get(c.name) && (c.typeClass === "text" || c.typeClass === "json"));
-    const byValue = await valueReasons(conn, table, sampled, sampleRows);
+    const open = table.columns.filter((c) => !covered?.has(c.name) && !isSurrogateKey(table, c, fkColumns));
+    const named = new Map(open.map((c) => [c.name, byName(c, nameRule(c.name))]));
+    const sampled = open.filter((c) => named.get(c.name)?.kind !== "pii" && SAMPLED.has(c.typeClass) && !c.generated);
+    const valued = await valueFindings(conn, table, sampled, sampleRows);
     for (const c of open) {
-      const reason = byName.get(c.name) ?? byValue.get(c.name);
-      if (!reason) continue;
+      const found = valued.get(c.name) ?? named.get(c.name);
+      if (!found) continue;
       const generated = c.generated ? " (generated column: mark it keep once its sources are masked)" : "";
-      findings.push({ table: name, column: c.name, reason: reason + generated });
+      findings.push({ ...found, reason: found.reason + generated });
     }
   }
   return findings;

@@ -31,7 +31,7 @@ interface Sampled {
   /** Some original has a hash-derived shape. */
   conformant: boolean;
   fingerprints: string[];
-  samples: Array<[table: string, column: string, rowKey: string, expected: string]>;
+  samples: Array<[table: string, column: string, rowKey: string, expected: string, original: string | null]>;
 }
 
 async function sampleTable(
@@ -45,7 +45,9 @@ async function sampleTable(
   const from = quoteIdent(tp.table.name);
   const shapeParams: SqlParam[] = [];
   const select = tp.masks.flatMap((m, i) => {
-    const cols = [`${fingerprintOf(m.canonical)} AS o${i}`];
+    // Blank values stay as they are by design: they are neither originals to look for nor samples.
+    const fp = fingerprintOf(m.canonical);
+    const cols = [`${m.blank ? `IF(${m.blank}, NULL, ${fp})` : fp} AS o${i}`];
     if (m.derived && m.maskedCanonical) cols.push(`${fingerprintOf(m.maskedCanonical)} AS x${i}`);
     if (patterns.length > 0) {
       const lower = `LOWER(CONVERT(${m.canonical} USING utf8mb4))`;
@@ -73,7 +75,9 @@ async function sampleTable(
         out.fingerprints.push(String(original));
         if (Number(row[`c${i}`] ?? 0) === 1) out.conformant = true;
         const expected = row[`x${i}`];
-        if (rowKey && expected !== null && expected !== undefined) out.samples.push([tp.table.name, m.column.name, rowKey, String(expected)]);
+        if (rowKey && expected !== null && expected !== undefined) {
+          out.samples.push([tp.table.name, m.column.name, rowKey, String(expected), m.excludesInput ? String(original) : null]);
+        }
       });
     }
   }
@@ -96,11 +100,11 @@ export async function takeFingerprint(conn: Connection, plan: MaskPlan, chunks: 
       const batch = unique.slice(i, i + 500);
       await conn.query(`INSERT INTO ${quoteIdent(T.fingerprints)} (h) VALUES ${batch.map(() => "(UNHEX(?))").join(", ")}`, batch);
     }
-    const numbered = out.samples.map((s, i) => [s[0], s[1], i, s[2], s[3]] as const);
+    const numbered = out.samples.map((s, i) => [s[0], s[1], i, s[2], s[3], s[4]] as const);
     for (let i = 0; i < numbered.length; i += 500) {
       const batch = numbered.slice(i, i + 500);
       await conn.query(
-        `INSERT INTO ${quoteIdent(T.samples)} (table_name, column_name, sample_no, row_key, expected) VALUES ${batch.map(() => "(?, ?, ?, ?, UNHEX(?))").join(", ")}`,
+        `INSERT INTO ${quoteIdent(T.samples)} (table_name, column_name, sample_no, row_key, expected, original) VALUES ${batch.map(() => "(?, ?, ?, ?, UNHEX(?), UNHEX(?))").join(", ")}`,
         batch.flat(),
       );
     }

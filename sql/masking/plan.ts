@@ -19,11 +19,11 @@ import { MaskingUsageError, RulesError } from "./errors";
 import { quoteIdent } from "./ident";
 import { type ChunkKey, chooseKey } from "./keys";
 import type { Rules } from "./rules";
-import type { ForeignKey, SchemaInfo, TableInfo } from "./schema";
-import { type ColumnMask, bindStrategy, type StrategySpec } from "./strategies";
+import type { ColumnInfo, ForeignKey, SchemaInfo, TableInfo } from "./schema";
+import { type ColumnMask, bindStrategy, fittingStrategies, type StrategySpec } from "./strategies";
 
 /** Version of the masking functions. Part of the rules digest, so a run never resumes across versions. */
-export const ENGINE_VERSION = "masking-v1";
+export const ENGINE_VERSION = "masking-v2";
 
 /** What to do with one table. */
 export interface TablePlan {
@@ -32,6 +32,8 @@ export interface TablePlan {
   readonly masks: readonly ColumnMask[];
   /** Chunk key, or null: the table is masked as one chunk. */
   readonly key: ChunkKey | null;
+  /** Unmasked `ON UPDATE CURRENT_TIMESTAMP` columns: the UPDATE sets them to themselves so they keep their values. */
+  readonly stamps: readonly ColumnInfo[];
 }
 
 /** A foreign key one of whose columns is masked; verify checks no child row lost its parent. */
@@ -89,16 +91,17 @@ export function buildPlan(rules: Rules, schema: SchemaInfo, tableChecks = true):
         ruleProblems.push(`${where} is part of the primary key and cannot be masked in place`);
         continue;
       }
-      const bound = bindStrategy(spec, col, quoteIdent(col.name));
+      const ref = quoteIdent(col.name);
+      const unique = table.uniqueIndexes.find((i) => i.expression || i.columns.includes(col.name));
+      const bound = bindStrategy(spec, col, ref);
       if (typeof bound === "string") {
-        ruleProblems.push(`${where}: ${bound}`);
+        ruleProblems.push(`${where}: ${bound} (fits: ${fittingStrategies(col, ref, unique !== undefined).join(", ")})`);
         continue;
       }
-      const unique = table.uniqueIndexes.find((i) => i.expression || i.columns.includes(col.name));
       if (unique && !bound.uniqueSafe) {
         ruleProblems.push(
           `${where} is in unique index ${unique.name}: ${spec.text} would make values collide ` +
-            "(use email, username, hash, phone with 12+ digits, or nullify)",
+            `(fits: ${fittingStrategies(col, ref, true).join(", ")})`,
         );
         continue;
       }
@@ -118,7 +121,8 @@ export function buildPlan(rules: Rules, schema: SchemaInfo, tableChecks = true):
     if (table.tableType === "SYSTEM VERSIONED") {
       tableProblems.push(`${tableName} is system-versioned: an UPDATE would keep every original row as history`);
     }
-    tables.push({ table, masks, key: chooseKey(table, new Set(masks.map((m) => m.column.name))) });
+    const masked = new Set(masks.map((m) => m.column.name));
+    tables.push({ table, masks, key: chooseKey(table, masked), stamps: table.columns.filter((c) => c.onUpdateNow && !masked.has(c.name)) });
   }
 
   const foreignKeys: ForeignKeyCheck[] = [];

@@ -8,13 +8,14 @@
  *     email: email
  *     memo: redact
  *     status: "fixed:n/a"   # quote fixed literals that contain ": "
+ *     e-mail: email         # any name the server accepts quoted; `e-mail` (backticks) works too
  * ```
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RulesError } from "./errors";
-import { BOOKKEEPING_PREFIX, isValidIdentifier } from "./ident";
+import { BOOKKEEPING_PREFIX, isValidIdentifier, unquoteIdent } from "./ident";
 import { STRATEGY_NAMES, type StrategyName, type StrategySpec } from "./strategies";
 
 /** Parsed rules: table → column → strategy. The salt is never part of them. */
@@ -54,11 +55,13 @@ export function parseRules(text: string, source = "rules"): Rules {
 
   const problems: string[] = [];
   const tables = new Map<string, Map<string, StrategySpec>>();
-  for (const [table, columns] of Object.entries(parsed.data.tables)) {
+  for (const [writtenTable, columns] of Object.entries(parsed.data.tables)) {
+    const table = unquoteIdent(writtenTable);
     if (!isValidIdentifier(table)) problems.push(`tables.${table}: invalid identifier ${JSON.stringify(table)}`);
     else if (table.startsWith(BOOKKEEPING_PREFIX)) problems.push(`tables.${table}: ${BOOKKEEPING_PREFIX}* tables belong to the engine`);
     const specs = new Map<string, StrategySpec>();
-    for (const [column, strategy] of Object.entries(columns)) {
+    for (const [writtenColumn, strategy] of Object.entries(columns)) {
+      const column = unquoteIdent(writtenColumn);
       if (!isValidIdentifier(column)) {
         problems.push(`tables.${table}.${column}: invalid identifier ${JSON.stringify(column)}`);
         continue;

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import { type Chunk, chunkTotals, commitPlan, ensureBookkeeping, readChunks, readState, setPhase } from "./bookkeeping";
+import { type Chunk, T, chunkTotals, commitPlan, ensureBookkeeping, existingBookkeeping, readChunks, readState, setPhase } from "./bookkeeping";
 import { runQueue } from "./chunks";
 import { type MaskConnection, openConnection } from "./connection";
 import { withDatabase } from "./database";
@@ -18,10 +18,13 @@ import { DEFAULT_SAMPLE_ROWS, findUncovered } from "./detect";
 import { MaskingError, MaskingUsageError } from "./errors";
 import { DEFAULT_FINGERPRINT_ROWS, takeFingerprint } from "./fingerprint";
 import { quoteIdent } from "./ident";
+import { dropIndexes, pendingRebuilds, rebuildIndexes } from "./indexes";
 import { chunkBoundaries } from "./keys";
 import type { MaskPlan } from "./plan";
+import { describeProblems, preflight } from "./preflight";
 import { type ProgressCallback, reporter } from "./progress";
 import type { Rules } from "./rules";
+import { guardBinlog, readProfile } from "./server";
 import { deriveKeys, prepareSession } from "./session";
 import { type VerifyReport, verifyPlan } from "./verify";
 
@@ -57,6 +60,11 @@ export interface RunOptions {
   readonly fingerprintRows?: number;
   /** Tables without a usable key are masked as one chunk up to this many rows, and refused above. Default 100,000. */
   readonly maxUnkeyedRows?: number;
+  /**
+   * Drop secondary indexes over masked columns before a table's chunks and rebuild them after (indexes.ts explains).
+   * Default true; false updates them row by row.
+   */
+  readonly indexRebuild?: boolean;
   /** Seconds to wait for another run on the same database to finish. Default 30. */
   readonly lockWaitSeconds?: number;
 }
@@ -155,26 +163,34 @@ export async function run(options: RunOptions): Promise<RunReport> {
   const shouldStop = () => options.signal?.aborted === true || Date.now() >= deadline;
 
   return withDatabase(options.connection, options.rules, keys, async ({ conn, resolved, schema, plan }) => {
-    report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
-    const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-    if (uncovered.length > 0) {
-      const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
-      throw new MaskingUsageError(
-        `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
-          `${list}; add a strategy, or keep once reviewed`,
-      );
-    }
+    // Refused here, before anything is written, when the binary log would keep the originals.
+    const profile = await readProfile(conn);
+    await guardBinlog(conn, profile);
     return withRunLock(conn, resolved.database, options.lockWaitSeconds ?? 30, async () => {
-      await ensureBookkeeping(conn);
-      let state = await readState(conn);
+      const present = await existingBookkeeping(conn, schema.database);
+      let state = present.has(T.state) ? await readState(conn) : null;
       const resumed = state !== null;
-      if (state && state.rulesDigest !== plan.digest) {
-        throw new MaskingUsageError(`${schema.database} holds a masking run made with different rules; masking it again would mask masked values (restore the database, or drop its _masking_* tables to start over)`);
-      }
-      if (state && state.keyId !== keys.id) throw new MaskingUsageError(`${schema.database} holds a masking run made with a different salt`);
+      const restore = "masking it again would mask masked values: restore the database from its source to mask it afresh";
+      if (state && state.rulesDigest !== plan.digest) throw new MaskingUsageError(`${schema.database} holds a masking run made with different rules; ${restore}`);
+      if (state && state.keyId !== keys.id) throw new MaskingUsageError(`${schema.database} holds a masking run made with a different salt; ${restore}`);
 
       const t0 = Date.now();
       if (!state) {
+        // Coverage is decided once, before the first write; a resumed run finishes what was planned.
+        report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
+        const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+        if (uncovered.length > 0) {
+          const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
+          throw new MaskingUsageError(
+            `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
+              `${list}; add a strategy, or keep once reviewed`,
+          );
+        }
+        // Everything the data could make fail is checked before the first write, bookkeeping included.
+        report("plan", "checking the data against the plan");
+        const problems = await preflight(conn, plan);
+        if (problems.length > 0) throw new MaskingUsageError(describeProblems(schema.database, problems));
+        await ensureBookkeeping(conn);
         report("plan", `planning chunks of ${plan.tables.length} tables`);
         const planned = await planChunks(conn, plan, options.chunkSize ?? DEFAULT_CHUNK_SIZE, options.maxUnkeyedRows ?? DEFAULT_MAX_UNKEYED_ROWS);
         await commitPlan(conn, { rulesDigest: plan.digest, keyId: keys.id }, planned.chunks, planned.rows);
@@ -195,12 +211,18 @@ export async function run(options: RunOptions): Promise<RunReport> {
         const total = (await readChunks(conn, false)).length;
         concurrency = Math.max(1, Math.min(options.concurrency ?? (await defaultConcurrency(conn)), queue.length));
         const plans = new Map(plan.tables.map((tp) => [tp.table.name, tp]));
+        if (options.indexRebuild !== false) {
+          const pending = new Set(queue.map((c) => c.table));
+          const dropped = await dropIndexes(conn, plan, plan.tables.filter((tp) => pending.has(tp.table.name)));
+          if (dropped.length > 0) report("mask", `dropped ${dropped.length} secondary indexes over masked columns, rebuilt after the chunks: ${dropped.join(", ")}`);
+        }
         const workers: Connection[] = [];
         try {
           for (let i = 0; i < concurrency; i += 1) {
             const w = await openConnection(resolved);
             workers.push(w);
             await prepareSession(w, keys, true);
+            await guardBinlog(w, profile);
           }
           report("mask", `masking ${queue.length} of ${total} chunks on ${concurrency} connections`, { chunksDone: total - queue.length, chunksTotal: total });
           let doneSoFar = total - queue.length;
@@ -211,7 +233,13 @@ export async function run(options: RunOptions): Promise<RunReport> {
         } finally {
           await Promise.all(workers.map((w) => w.end().catch(() => undefined)));
         }
-        if ((await readChunks(conn, true)).length === 0) {
+        const left = new Set((await readChunks(conn, true)).map((c) => c.table));
+        const finished = (await pendingRebuilds(conn)).filter((t) => !left.has(t));
+        if (finished.length > 0) {
+          report("mask", `rebuilding indexes of ${finished.join(", ")}`);
+          await rebuildIndexes(conn, schema.database, finished);
+        }
+        if (left.size === 0 && (await pendingRebuilds(conn)).length === 0) {
           await setPhase(conn, "complete");
           state = { ...state, phase: "complete" };
         }
@@ -221,7 +249,7 @@ export async function run(options: RunOptions): Promise<RunReport> {
       let verified: VerifyReport | null = null;
       if (state.phase === "complete" && options.verify !== false) {
         report("verify", "verifying");
-        verified = await verifyPlan(conn, plan, keys, (table) => report("verify", `checking ${table}`, { table }));
+        verified = await verifyPlan(conn, plan, keys, { onTable: (table) => report("verify", `checking ${table}`, { table }) });
       }
       const totals = await chunkTotals(conn);
       const remaining = [...totals.values()].reduce((sum, t) => sum + t.chunks - t.done, 0);

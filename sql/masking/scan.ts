@@ -1,9 +1,10 @@
-/** `scan`: which PII-looking columns the rules do not cover, and what the rules do cover. */
+/** `scan`: which PII-looking columns the rules do not cover, and what the rules do cover; and starter rules. */
 import type { MaskConnection } from "./connection";
 import { withDatabase } from "./database";
 import { DEFAULT_SAMPLE_ROWS, type Finding, findUncovered } from "./detect";
 import { type ProgressCallback, reporter } from "./progress";
-import type { Rules } from "./rules";
+import { type Rules, parseRules } from "./rules";
+import { type SuggestedRule, starterRules } from "./suggest";
 
 /** A column with a rule. */
 export interface Covered {
@@ -21,7 +22,7 @@ export interface ScanReport {
 
 /** Scan tuning. */
 export interface ScanOptions {
-  /** Rows sampled per table to judge values. Default 500. */
+  /** Rows sampled per table to judge values, spread over 10 windows of the key range. Default 500. */
   readonly sampleRows?: number;
   readonly onProgress?: ProgressCallback;
 }
@@ -45,6 +46,36 @@ export async function scan(connection: MaskConnection, rules: Rules, options: Sc
       }
       report("scan", `${uncovered.length} uncovered, ${covered.length} covered`);
       return { uncovered, covered };
+    },
+    false,
+  );
+}
+
+/** Starter rules: the YAML to write, each suggestion, and the findings they answer. */
+export interface StarterRules {
+  /** The rules file to write: existing rules kept, one suggestion added per uncovered column, with comments. */
+  readonly yaml: string;
+  readonly suggestions: readonly SuggestedRule[];
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * Scans and suggests a strategy for every uncovered column, fitted to its type, width and unique indexes; `keep`
+ * with "review:" where a human must decide (quasi-identifiers, nothing fits). Without `rules`, starts from none.
+ * Writes nothing; the caller writes `yaml` where it wants.
+ */
+export async function suggestRules(connection: MaskConnection, rules?: Rules, options: ScanOptions = {}): Promise<StarterRules> {
+  const base = rules ?? parseRules("tables: {}", "starter rules");
+  const report = reporter(options.onProgress);
+  return withDatabase(
+    connection,
+    base,
+    undefined,
+    async ({ conn, schema }) => {
+      report("scan", `scanning ${schema.tables.size} tables of ${schema.database}`);
+      const findings = await findUncovered(conn, schema, base, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+      const { yaml, rules: suggestions } = starterRules(schema, findings, base.tables);
+      return { yaml, suggestions, findings };
     },
     false,
   );

@@ -26,6 +26,14 @@ export interface ColumnInfo {
   /** VIRTUAL or STORED generated column: the server computes it, nobody may write it. */
   readonly generated: boolean;
   readonly numericScale: number | null;
+  /** NUMERIC_PRECISION: digits of an integer or DECIMAL column; null for other types. */
+  readonly numericPrecision: number | null;
+  /** COLLATION_NAME, lower case, or null for non-character columns. */
+  readonly collation: string | null;
+  /** `ON UPDATE CURRENT_TIMESTAMP`: the server would stamp it whenever masking changes the row. */
+  readonly onUpdateNow: boolean;
+  /** AUTO_INCREMENT: a surrogate key, never PII. */
+  readonly autoIncrement: boolean;
 }
 
 /** A unique index (the primary key included, named PRIMARY). `expression` marks a functional index (MySQL 8). */
@@ -54,6 +62,7 @@ export interface TableInfo {
   readonly primaryKey: readonly string[];
   readonly uniqueIndexes: readonly UniqueIndex[];
   readonly triggers: readonly TriggerInfo[];
+  readonly checks: readonly CheckConstraint[];
 }
 
 /** A foreign key from `schema.table(columns)` to `refSchema.refTable(refColumns)`; one side is this database. */
@@ -97,24 +106,60 @@ async function rows(conn: Connection, sql: string, params: unknown[]): Promise<R
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-/** MariaDB stores a JSON column as LONGTEXT with a `json_valid(col)` check; MySQL reports DATA_TYPE json. */
-async function mariaDbJsonColumns(conn: Connection, db: string): Promise<Set<string>> {
-  const found = new Set<string>();
+/** A CHECK constraint: the server refuses a row for which `clause` is false. */
+export interface CheckConstraint {
+  readonly name: string;
+  readonly clause: string;
+}
+
+/**
+ * CHECK constraints per table. MariaDB's CHECK_CONSTRAINTS names the table (constraint names are per table there);
+ * MySQL 8.0's does not, and TABLE_CONSTRAINTS (CONSTRAINT_TYPE 'CHECK') says which table each belongs to
+ * (MySQL 8.0 Reference Manual, "The INFORMATION_SCHEMA CHECK_CONSTRAINTS Table").
+ */
+async function checkConstraints(conn: Connection, db: string): Promise<Map<string, CheckConstraint[]>> {
+  const out = new Map<string, CheckConstraint[]>();
+  let found: RowDataPacket[];
   try {
-    for (const r of await rows(conn, "SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?", [db])) {
-      const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r.CHECK_CLAUSE ?? "").trim());
-      const column = match?.[1]?.replace(/``/g, "`");
-      if (column && typeof r.TABLE_NAME === "string") found.add(`${r.TABLE_NAME}.${column}`);
-    }
+    found = await rows(conn, "SELECT * FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?", [db]);
   } catch {
-    // Servers without CHECK_CONSTRAINTS have no such columns: MySQL reports JSON columns by type.
+    return out; // servers older than CHECK constraints enforce none
+  }
+  if (found.length > 0 && !("TABLE_NAME" in (found[0] ?? {}))) {
+    found = await rows(
+      conn,
+      `SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS cc
+         JOIN information_schema.TABLE_CONSTRAINTS tc ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA
+          AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME AND tc.CONSTRAINT_TYPE = 'CHECK'
+        WHERE cc.CONSTRAINT_SCHEMA = ?`,
+      [db],
+    );
+  }
+  for (const r of found) {
+    const list = out.get(String(r.TABLE_NAME)) ?? [];
+    list.push({ name: String(r.CONSTRAINT_NAME), clause: String(r.CHECK_CLAUSE ?? "") });
+    out.set(String(r.TABLE_NAME), list);
+  }
+  return out;
+}
+
+/** MariaDB stores a JSON column as LONGTEXT with a `json_valid(col)` check; MySQL reports DATA_TYPE json. */
+function mariaDbJsonColumns(checks: ReadonlyMap<string, readonly CheckConstraint[]>): Set<string> {
+  const found = new Set<string>();
+  for (const [table, list] of checks) {
+    for (const c of list) {
+      const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(c.clause.trim());
+      const column = match?.[1]?.replace(/``/g, "`");
+      if (column) found.add(`${table}.${column}`);
+    }
   }
   return found;
 }
 
 /** Reads tables, views, columns, keys, unique indexes, triggers and foreign keys of `database`. */
 export async function introspect(conn: Connection, database: string): Promise<SchemaInfo> {
-  const json = await mariaDbJsonColumns(conn, database);
+  const checks = await checkConstraints(conn, database);
+  const json = mariaDbJsonColumns(checks);
   const tableRows = await rows(
     conn,
     "SELECT TABLE_NAME AS t, TABLE_TYPE AS type, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
@@ -123,7 +168,8 @@ export async function introspect(conn: Connection, database: string): Promise<Sc
   const columnRows = await rows(
     conn,
     `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dt, COLUMN_TYPE AS ct, CHARACTER_MAXIMUM_LENGTH AS len,
-            IS_NULLABLE AS nullable, CHARACTER_SET_NAME AS cs, EXTRA AS extra, NUMERIC_SCALE AS scale
+            IS_NULLABLE AS nullable, CHARACTER_SET_NAME AS cs, EXTRA AS extra, NUMERIC_SCALE AS scale,
+            NUMERIC_PRECISION AS prec, COLLATION_NAME AS coll
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
     [database],
   );
@@ -177,6 +223,10 @@ export async function introspect(conn: Connection, database: string): Promise<Sc
       charset: r.cs === null || r.cs === undefined ? null : String(r.cs).toLowerCase(),
       generated: extra.includes("VIRTUAL GENERATED") || extra.includes("STORED GENERATED") || extra.includes("PERSISTENT"),
       numericScale: num(r.scale),
+      numericPrecision: num(r.prec),
+      collation: r.coll === null || r.coll === undefined ? null : String(r.coll).toLowerCase(),
+      onUpdateNow: /ON UPDATE CURRENT_TIMESTAMP/.test(extra),
+      autoIncrement: extra.includes("AUTO_INCREMENT"),
     });
     columns.set(table, list);
   }
@@ -217,6 +267,7 @@ export async function introspect(conn: Connection, database: string): Promise<Sc
       primaryKey: indexes.find((i) => i.name === "PRIMARY")?.columns ?? [],
       uniqueIndexes: indexes,
       triggers: triggers.get(name) ?? [],
+      checks: checks.get(name) ?? [],
     });
   }
   return { database, tables, views, foreignKeys: [...fks.values()] };

@@ -43,12 +43,12 @@ describe("npm run mask (child process)", function () {
     expect(code, stderr).to.equal(1);
     const report = JSON.parse(stdout) as { uncovered: Array<Record<string, string>>; covered: Array<Record<string, string>> };
     expect(Object.keys(report).sort()).to.deep.equal(["covered", "uncovered"]);
-    for (const f of report.uncovered) expect(Object.keys(f).sort()).to.deep.equal(["column", "reason", "table"]);
+    for (const f of report.uncovered) expect(Object.keys(f).sort()).to.deep.equal(["column", "kind", "reason", "rule", "strategies", "table"]);
     for (const c of report.covered) expect(Object.keys(c).sort()).to.deep.equal(["column", "strategy", "table"]);
-    expect(report.uncovered).to.deep.equal([
-      { table: "audit_log", column: "user_email", reason: "name suggests an email address" },
-      { table: "users", column: "memo", reason: "name suggests free text that may hold PII" },
-      { table: "users", column: "profile", reason: "sampled values contain email addresses (150 of 150)" },
+    expect(report.uncovered.map(({ table, column, reason, rule, kind }) => ({ table, column, reason, rule, kind }))).to.deep.equal([
+      { table: "audit_log", column: "user_email", reason: "name suggests an email address", rule: "name:email", kind: "pii" },
+      { table: "users", column: "memo", reason: "name suggests free text that may hold PII", rule: "name:free_text", kind: "pii" },
+      { table: "users", column: "profile", reason: "sampled values contain email addresses (150 of 150)", rule: "value:email", kind: "pii" },
     ]);
     expect(report.covered).to.deep.include({ table: "users", column: "birthday", strategy: "date_year" });
     expect(report.covered).to.deep.include({ table: "products", column: "name", strategy: "keep" });

@@ -3,7 +3,7 @@
  * Debian's `mariadb-server` package provides the binaries; nothing here touches the system's own server.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +107,10 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const { server, installDb } = binaries();
   const dir = mkdtempSync(join(tmpdir(), "dp-mariadb-"));
   const datadir = join(dir, "data");
+  // A private tmpdir: servers started at the same time by other processes name their temp tables after a pid that
+  // another pid namespace may reuse, and would otherwise collide in the shared /tmp.
+  const tmp = join(dir, "tmp");
+  mkdirSync(tmp);
   const errLog = join(dir, "error.log");
   let child: ChildProcess | undefined;
   const killNow = (): void => {
@@ -130,6 +134,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     await execFileAsync(installDb, [
       "--no-defaults",
       `--datadir=${datadir}`,
+      `--tmpdir=${tmp}`,
       "--auth-root-authentication-method=normal",
       "--user=root",
       "--skip-test-db",
@@ -140,6 +145,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       [
         "--no-defaults",
         `--datadir=${datadir}`,
+        `--tmpdir=${tmp}`,
         `--socket=${join(dir, "mariadb.sock")}`,
         `--pid-file=${join(dir, "mariadb.pid")}`,
         `--log-error=${errLog}`,

@@ -21,6 +21,7 @@ const ENV = {
   GLUE_DATABASE: "data_platform_stg",
   ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts",
   EXPORT_FUNCTION_NAME: "data-platform-stg-export-snapshot",
+  EXPORT_NOTICES: "on",
   AWS_REGION: "ap-northeast-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };
@@ -173,6 +174,26 @@ describe("export-events", () => {
         },
       ]);
       expect(doc).to.include({ Environment: "stg", ExportCompleted: 1, TablesCataloged: 2 });
+    });
+
+    it("announces the ready export once, with its tables, size, duration and Athena database", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({
+        ExportTasks: [{ ...completedTask, TaskStartTime: new Date("2024-03-02T01:15:00Z"), TotalExtractedDataInGB: 3 }],
+      });
+      await handler(rdsEvent("RDS-EVENT-0164"));
+      const publishes = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+      expect(publishes).to.have.length(1);
+      expect(publishes[0]).to.include({ Subject: "[data-platform stg] export stg-20240302 ready: 2 tables", MessageStructure: "json" });
+      const email = JSON.parse(publishes[0].Message!).email as string;
+      expect(email).to.contain("tables: shop_orders, shop_users").and.to.contain("athenaDatabase: data_platform_stg");
+      expect(email).to.contain(`extractedBytes: ${3 * 1024 ** 3}`).and.to.contain("durationMinutes: 45").and.to.contain("skippedTables: shop.audit_log");
+    });
+
+    it("still reports the export cataloged when the notice cannot be sent", async () => {
+      snsMock.on(PublishCommand).rejects(new Error("KMS.AccessDeniedException"));
+      const result = await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(result).to.include({ action: "cataloged" });
+      expect(metricLines).to.have.length(1);
     });
 
     it("alerts, emits no metric and rethrows when the export lists no usable table", async () => {

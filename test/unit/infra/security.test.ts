@@ -136,6 +136,9 @@ describe("IAM roles", () => {
       "logs:PutResourcePolicy",
       "logs:DescribeResourcePolicies",
       "logs:DescribeLogGroups",
+      // The Slack channel's role (stg has a slack block): metric data and widget images for alarm charts.
+      "cloudwatch:GetMetricData",
+      "cloudwatch:GetMetricWidgetImage",
     ]);
     const starred: string[] = [];
     for (const rp of policies) {
@@ -174,6 +177,9 @@ describe("IAM roles", () => {
       // From the `github` block of Pulumi.stg.yaml (issue #8).
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",
+      // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.
+      "data-platform-stg-chatbot",
+      "data-platform-stg-quicksight",
     ]);
   });
 });

@@ -12,7 +12,8 @@ const SCHEMA = `
     phone VARCHAR(6) NULL,
     born DATE NULL,
     code CHAR(3) NOT NULL,
-    email_lower VARCHAR(100) AS (LOWER(email)) VIRTUAL
+    email_lower VARCHAR(100) AS (LOWER(email)) VIRTUAL,
+    kind ENUM('person','company') NOT NULL DEFAULT 'person'
   ) ENGINE=InnoDB;
   CREATE VIEW people_v AS SELECT id, email FROM people;
   CREATE TABLE legacy (id INT NOT NULL PRIMARY KEY, email VARCHAR(100) NULL) ENGINE=MyISAM;
@@ -54,8 +55,9 @@ describe("masking refuses what it cannot mask safely", () => {
     ["a primary-key column", "  people:\n    id: hash\n", /people\.id is part of the primary key/],
     ["a constant on a unique column", "  people:\n    email: redact\n", /people\.email is in unique index email: redact would make values collide/],
     ["nullify on a NOT NULL column", "  people:\n    code: nullify\n", /nullify needs a nullable column/],
-    ["a column too narrow for the output", "  people:\n    nick: email\n", /email writes 28 characters but the column is varchar\(10\)/],
-    ["a phone column too narrow for 8 digits", "  people:\n    phone: phone\n", /phone writes 8 characters/],
+    ["a column too narrow for the output, naming what fits", "  people:\n    nick: email\n", /email needs at least 18 characters but the column is varchar\(10\) \(fits: name, first_name, last_name, username, phone, postal_code, hash, redact, nullify, keep\)/],
+    ["a column too narrow for a user name, naming what fits", "  people:\n    phone: username\n", /username needs at least 9 characters but the column is varchar\(6\) \(fits: first_name, last_name, phone, postal_code, redact, nullify, keep\)/],
+    ["a literal that is no member of the ENUM", "  people:\n    kind: fixed:robot\n", /fixed:robot is not a member of enum\('person','company'\)/],
     ["a strategy of the wrong type", "  people:\n    born: email\n", /email needs a character column, not date/],
     ["date_year on text", "  people:\n    code: date_year\n", /date_year needs a DATE/],
     ["a foreign key whose sides differ", "  parent:\n    email: email\n", /foreign key .* links child\.parent_email to parent\.email: both need the same strategy .*found unmasked and email/],
@@ -128,7 +130,7 @@ describe("masking refuses what it cannot mask safely", () => {
 
   it("refuses a keyless table larger than the single-chunk limit, and masks one within it", async () => {
     const all = (heap: string) =>
-      `  people:\n    email: email\n    phone: keep\n    email_lower: keep\n  legacy:\n    email: keep\n  audited:\n    email: keep\n` +
+      `  people:\n    email: email\n    phone: keep\n    email_lower: keep\n    nick: keep\n  legacy:\n    email: keep\n  audited:\n    email: keep\n` +
       `  audit_copy:\n    email: keep\n  parent:\n    email: keep\n  child:\n    parent_email: keep\n  heap:\n    email: ${heap}\n`;
     const err = await runError(all("email"), { maxUnkeyedRows: 2 });
     expect(String(err)).to.match(/heap has no primary key .* and 3 rows, more than 2/);

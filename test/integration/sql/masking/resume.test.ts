@@ -5,7 +5,7 @@ import { ecommerceRules } from "../../../fixtures/ecommerce";
 import { TEST_SALT, type TestDatabase, count, ecommerceDatabase, snapshot } from "../../../support/masking";
 
 describe("masking run interrupted and resumed", function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   let reference: TestDatabase;
   let expected: Record<string, RowDataPacket[]>;
   const opened: TestDatabase[] = [];

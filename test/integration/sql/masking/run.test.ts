@@ -40,7 +40,7 @@ describe("masking run on the e-commerce fixture", function () {
     expect(report.verify?.ok, JSON.stringify(report.verify?.checks.filter((c) => !c.ok))).to.equal(true);
     expect(await count(db.admin, "SELECT full_survivor_scan FROM _masking_state"), "no original looks masked").to.equal(0);
     const kinds = new Set(report.verify?.checks.map((c) => c.check));
-    expect([...kinds].sort()).to.deep.equal(["fingerprint", "foreign_key", "progress", "rows", "samples", "shape", "survivors"]);
+    expect([...kinds].sort()).to.deep.equal(["fingerprint", "foreign_key", "progress", "rows", "samples", "self_map", "shape", "survivors"]);
   });
 
   it("leaves no original value in any masked column", async () => {

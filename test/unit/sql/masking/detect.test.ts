@@ -5,7 +5,7 @@ describe("PII detection by column name", () => {
   const cases: Array<[string, string | undefined]> = [
     ["email", "an email address"],
     ["contactEMail", "an email address"],
-    ["username", "a person's name"],
+    ["username", "a user name"],
     ["ship_name", "a person's name"],
     ["mobile_no", "a phone number"],
     ["tel", "a phone number"],

@@ -30,10 +30,17 @@ describe("masking rules", () => {
     expect(err.message).to.match(/^rules\.yaml: tables\.users\.email: unknown strategy "emial" \(known: email, name, .*fixed:<literal>\); tables\.users\.memo: "fixed" needs a literal/);
   });
 
-  it("rejects identifiers MySQL would need quoting for, and the engine's own tables", () => {
-    const err = error("tables:\n  'users; drop table x':\n    email: email\n  users:\n    'a`b': email\n  _masking_state:\n    phase: redact\n");
-    expect(err.message).to.include('tables.users; drop table x: invalid identifier "users; drop table x"');
-    expect(err.message).to.include('tables.users.a`b: invalid identifier "a`b"');
+  it("accepts names that need quoting, bare or in backticks, as the names they spell", () => {
+    const rules = parseRules("tables:\n  'order-lines':\n    'e-mail': email\n    '`first name`': first_name\n    '`a``b`': redact\n  顧客:\n    氏名: name\n", "r.yaml");
+    expect([...(rules.tables.get("order-lines")?.keys() ?? [])]).to.deep.equal(["e-mail", "first name", "a`b"]);
+    expect(rules.tables.get("顧客")?.get("氏名")?.name).to.equal("name");
+  });
+
+  it("rejects names no server accepts, and the engine's own tables", () => {
+    const err = error(`tables:\n  "users\\x00x":\n    email: email\n  users:\n    'trailing ': email\n    '${"c".repeat(65)}': email\n  _masking_state:\n    phase: redact\n`);
+    expect(err.message).to.include('invalid identifier "users\\u0000x"');
+    expect(err.message).to.include('tables.users.trailing : invalid identifier "trailing "');
+    expect(err.message).to.include(`invalid identifier "${"c".repeat(65)}"`);
     expect(err.message).to.include("tables._masking_state: _masking_* tables belong to the engine");
     expect(err.message).to.not.include("\n");
   });
