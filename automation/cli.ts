@@ -10,13 +10,16 @@ import { createClone, validateCreate, validateCreateFlags } from "./commands/qa/
 import { destroyClone, extendClone } from "./commands/qa/lifecycle";
 import { listClones, renderCloneTable } from "./commands/qa/list";
 import { ReapIncompleteError, reapClones } from "./commands/qa/reap";
-import { REPO_ROOT, defaultOwner, defaultStack, publishedGoldenFor, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
+import { recoverClone } from "./commands/qa/recover";
+import { clonePassword, cloneStatus, connectClone, connectionString, renderStatus, resetClone } from "./commands/qa/access";
+import { REPO_ROOT, defaultOwner, defaultStack, publishedGoldenFor, realConnectRunner, realDeps, renderCreated, renderReap } from "./commands/qa/runtime";
 import { withInterrupts } from "./qa/interrupt";
 import { loadQaSettings } from "./qa/settings";
 import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
 import type { ProgressEvent } from "../sql/masking";
 import { DEFAULT_RULES, maskRun, maskScan, maskVerify, renderRun, renderScan, renderVerify } from "./commands/mask";
 import { CheckFailedError } from "./errors";
+import { defaultDoctorClients, doctor, doctorConfig, renderDoctor } from "./commands/doctor";
 
 /** Where a command's human-readable progress goes: stderr, so that stdout carries only results (`--json`). */
 export interface Io {
@@ -126,6 +129,24 @@ export function buildCli(io: Io, env: NodeJS.ProcessEnv = process.env): Command 
       io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderBqSync(result)}\n`);
     });
 
+  program
+    .command("doctor")
+    .description("read-only check of a deployed stack in the real account: export, tables, Athena, alarms, golden, QA clones, BigQuery")
+    .argument("<stack>", "stack name: a Pulumi.<stack>.yaml must exist (stg, prod)")
+    .addOption(new Option("--json", "print the report as one JSON document"))
+    .action(async (stack: string, opts: { json?: boolean }) => {
+      const cfg = doctorConfig(stack);
+      const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      const identity = await new STSClient({ region: cfg.region }).send(new GetCallerIdentityCommand({}));
+      io.stderr(`checking stack ${stack} in account ${identity.Account} (${cfg.region}) as ${identity.Arn}\n`);
+      const report = await doctor(
+        { stack, accountId: identity.Account!, googleAccessToken: env.GOOGLE_OAUTH_ACCESS_TOKEN },
+        defaultDoctorClients(cfg.region),
+      );
+      io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDoctor(report)}\n`);
+      if (report.summary.fail > 0) throw new CheckFailedError(`${report.summary.fail} check(s) failed`);
+    });
+
   const ci = program.command("ci").description("helpers for the GitHub workflows (.github/workflows)");
   ci.command("stack-facts")
     .description("print region, environment and whether BigQuery is on, as key=value lines for $GITHUB_OUTPUT")
@@ -151,7 +172,7 @@ interface QaFlags {
   json?: boolean;
 }
 
-/** `qa create|list|extend|destroy|reap`: every argument is validated before the Automation API is loaded. */
+/** `qa create|list|status|password|connect|extend|reset|destroy|recover|reap`: every argument is validated before the Automation API is loaded. */
 function addQaCommands(program: Command, io: Io): void {
   const qa = program
     .command("qa")
@@ -186,12 +207,13 @@ function addQaCommands(program: Command, io: Io): void {
     .option("--instance-class <class>", "instance class (default from config)")
     .option("--owner <owner>", "owner tag ($QA_OWNER, else your login name)")
     .option("--show-secrets", "print the clone's password")
-    .action(async (name: string, o: QaFlags & { ttl?: string; source?: string; instanceClass?: string; owner?: string; showSecrets?: boolean }) => {
+    .option("--created-by <id>", "recorded as the stack tag created-by (CI passes its run), for `qa recover --created-by`")
+    .action(async (name: string, o: QaFlags & { ttl?: string; source?: string; instanceClass?: string; owner?: string; showSecrets?: boolean; createdBy?: string }) => {
       const settings = loadQaSettings(o.stack, o.configDir);
       await emit(
         o,
         async () => {
-          const flags = { name, ttl: o.ttl, source: o.source, instanceClass: o.instanceClass, owner: o.owner };
+          const flags = { name, ttl: o.ttl, source: o.source, instanceClass: o.instanceClass, owner: o.owner, createdBy: o.createdBy };
           // Flags first, so a typo never waits on AWS. The published golden is the default source when the stack has
           // one; a configured raw --source needs no AWS call (and is masked).
           validateCreateFlags(settings, flags, defaultOwner());
@@ -200,7 +222,7 @@ function addQaCommands(program: Command, io: Io): void {
           const deps = await realDeps(settings, io.stderr);
           return withInterrupts(process, io.stderr, (signal) => createClone(settings, request, deps, { signal, showSecrets: o.showSecrets }));
         },
-        (c) => renderCreated(c, settings.environment),
+        (c) => renderCreated(c),
       );
     });
 
@@ -231,15 +253,84 @@ function addQaCommands(program: Command, io: Io): void {
   withCommon(qa.command("destroy"))
     .description("destroy a clone, then remove its stack")
     .argument("<name>", "clone name")
+    .option("--force", "as `qa recover`: cancel a stale lock and clear interrupted creates first")
+    .action(async (name: string, o: QaFlags & { force?: boolean }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(
+        o,
+        async () => {
+          requireCloneName(name);
+          const deps = await realDeps(settings, io.stderr);
+          return o.force ? recoverClone({ name }, deps) : destroyClone({ name }, deps);
+        },
+        (r) => ("warning" in r && r.warning ? `${r.name} destroyed\nwarning: ${r.warning}` : `${r.name} destroyed`),
+      );
+    });
+
+  withCommon(qa.command("recover"))
+    .description("destroy a stuck clone (e.g. after a killed create): cancel its stale lock, clear interrupted creates, destroy, remove the stack")
+    .argument("<name>", "clone name")
+    .option("--created-by <id>", "only if the stack's created-by tag is <id> (as `qa create --created-by` set it)")
+    .action(async (name: string, o: QaFlags & { createdBy?: string }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(
+        o,
+        async () => {
+          requireCloneName(name);
+          return recoverClone({ name, createdBy: o.createdBy }, await realDeps(settings, io.stderr));
+        },
+        (r) => (r.warning ? `${r.name} recovered and destroyed\nwarning: ${r.warning}` : `${r.name} recovered and destroyed`),
+      );
+    });
+
+  withCommon(qa.command("status"))
+    .description("one clone in detail: status, owner, source, expiry, endpoint, interrupted operations (never the password)")
+    .argument("<name>", "clone name")
+    .action(async (name: string, o: QaFlags) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(o, async () => cloneStatus({ name }, await realDeps(settings, io.stderr)), renderStatus);
+    });
+
+  withCommon(qa.command("password"))
+    .description("print a clone's admin password")
+    .argument("<name>", "clone name")
+    .action(async (name: string, o: QaFlags) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      await emit(o, async () => clonePassword({ name }, await realDeps(settings, io.stderr)), (r) => r.password);
+    });
+
+  withCommon(qa.command("connect"))
+    .description("open the tunnel to a clone and start the mysql client on it (--print: print a connection string instead)")
+    .argument("<name>", "clone name")
+    .option("--print", "print the tunnel command and a mysql:// URL instead of connecting")
+    .option("--show-secrets", "with --print, put the password in the URL")
+    .action(async (name: string, o: QaFlags & { print?: boolean; showSecrets?: boolean }) => {
+      const settings = loadQaSettings(o.stack, o.configDir);
+      if (o.print || o.json) {
+        await emit(
+          o,
+          async () => connectionString(settings, { name, showSecrets: o.showSecrets }, await realDeps(settings, io.stderr)),
+          (r) => [`# tunnel (leave it running):`, r.tunnel, `# then:`, r.url].join("\n"),
+        );
+        return;
+      }
+      requireCloneName(name);
+      const code = await connectClone(settings, { name }, await realDeps(settings, io.stderr), realConnectRunner());
+      if (code !== 0) throw new CheckFailedError(`mysql exited with ${code}`);
+    });
+
+  withCommon(qa.command("reset"))
+    .description("destroy a clone and create it again, same name, endpoint and expiry, from the newest masked golden")
+    .argument("<name>", "clone name")
     .action(async (name: string, o: QaFlags) => {
       const settings = loadQaSettings(o.stack, o.configDir);
       await emit(
         o,
         async () => {
           requireCloneName(name);
-          return destroyClone({ name }, await realDeps(settings, io.stderr));
+          return resetClone(settings, { name }, await realDeps(settings, io.stderr), await publishedGoldenFor(settings));
         },
-        (r) => `${r.name} destroyed`,
+        (r) => `${r.name} now holds ${r.source} (was ${r.previousSource}); endpoint ${r.endpoint}; expires ${r.expiresAt}`,
       );
     });
 

@@ -1,5 +1,5 @@
 /**
- * Entry point of every command line in this repo (`npm run plan|mask|qa|bq-sync`, and the `qa` bin).
+ * Entry point of every command line in this repo (`npm run plan|mask|qa|bq-sync|doctor`, and the `qa` bin).
  * The only place that calls process.exit: 0 success, 2 usage or config error, 1 anything else (including a plan
  * with a mandatory guardrail violation: the plan ran, and what it found must not be deployed).
  */

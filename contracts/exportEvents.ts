@@ -32,6 +32,19 @@ export const OUTCOME_STATUS: Readonly<Record<ExportOutcome, string>> = {
   canceled: "CANCELED",
 };
 
+/**
+ * The RDS event that a new automated snapshot of the source is ready, per snapshot type: the export starts on it.
+ * Sources: Aurora user guide, DB cluster snapshot events, RDS-EVENT-0169 "Automated cluster snapshot created";
+ * RDS user guide, DB snapshot events, RDS-EVENT-0091 "Automated snapshot created".
+ */
+export const SNAPSHOT_CREATED_EVENTS = {
+  cluster: { detailType: "RDS DB Cluster Snapshot Event", eventId: "RDS-EVENT-0169" },
+  instance: { detailType: "RDS DB Snapshot Event", eventId: "RDS-EVENT-0091" },
+} as const;
+
+/** The input the reconcile schedule sends export-events (infra builds the schedule, the handler recognises it). */
+export const RECONCILE_INPUT = { source: "data-platform.reconcile" } as const;
+
 /** Custom metrics the pipeline emits, in one namespace, with an `Environment` dimension. */
 export const EXPORT_METRICS = {
   namespace: "DataPlatform/Exports",

@@ -51,9 +51,36 @@ export function exportRootKey(id: string): string {
   return `${EXPORTS_PREFIX}/${id}/`;
 }
 
-/** Key prefix of one table in one export: `exports/<id>/<db>/<db>.<table>/`. */
-export function tableKeyPrefix(id: string, database: string, table: string): string {
-  return `${exportRootKey(id)}${database}/${database}.${table}/`;
+/**
+ * Key prefix of one table in one export: `exports/<id>/<db>/<db>.<table>/`, or `exports/<id>/<db>/<schema>.<table>/`
+ * for a table whose export target names a schema (`db.schema.table`, see {@link parseExportTarget}).
+ */
+export function tableKeyPrefix(id: string, database: string, table: string, schema?: string): string {
+  return `${exportRootKey(id)}${database}/${schema ?? database}.${table}/`;
+}
+
+/** A source table as the export metadata names it (`perTableStatus[].target`). */
+export interface SourceTableName {
+  readonly database: string;
+  /** Present only in the `db.schema.table` form, and only when it differs from the database. */
+  readonly schema?: string;
+  readonly table: string;
+}
+
+const TARGET_PART = /^[A-Za-z0-9_$]{1,64}$/;
+
+/**
+ * Reads an export metadata `target` in either form seen in the field: `db.table` (Aurora MySQL, the folder
+ * `<db>/<db>.<table>/` of the RDS user guide's file naming convention) or `db.schema.table` (the form PostgreSQL
+ * exports use, folder `<db>/<schema>.<table>/`, and that readers of these files such as
+ * seapy/athena-ddl-rds-snapshot accept by taking the last part as the table). A schema equal to the database is
+ * dropped, so `shop.shop.users` and `shop.users` name the same table. Undefined for anything else.
+ */
+export function parseExportTarget(target: string): SourceTableName | undefined {
+  const parts = target.split(".");
+  if ((parts.length !== 2 && parts.length !== 3) || !parts.every((p) => TARGET_PART.test(p))) return undefined;
+  if (parts.length === 2 || parts[1] === parts[0]) return { database: parts[0], table: parts[parts.length - 1] };
+  return { database: parts[0], schema: parts[1], table: parts[2] };
 }
 
 /** `s3://<bucket>/<key>` */
@@ -62,11 +89,13 @@ export function s3Uri(bucket: string, key: string): string {
 }
 
 /**
- * The stable Glue table name for a source table: `<database>_<table>`, lower case, since Glue folds names to
+ * The stable Glue table name for a source table: `<database>_<table>` (`<database>_<schema>_<table>` when the export
+ * names a schema other than the database), lower case, since Glue folds names to
  * lower case and allows only letters, digits and underscores.
  */
-export function glueTableName(database: string, table: string): string {
-  return `${database}_${table}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+export function glueTableName(database: string, table: string, schema?: string): string {
+  const name = schema === undefined || schema === database ? `${database}_${table}` : `${database}_${schema}_${table}`;
+  return name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 
 /** Every identifier one day may use, first attempt first: `<env>-<day>`, `<env>-<day>-r2` … */
@@ -87,16 +116,16 @@ export function tablesInfoKeyPrefix(id: string): string {
  * Where one export table's key prefix comes from: `exports/<id>/<db>/<db>.<table>/` parsed back into its parts, or
  * undefined for any other key. Used to read the Glue catalog's table locations (`s3://bucket/<key>` is accepted too).
  */
-export function parseTableKeyPrefix(key: string): { exportId: string; database: string; table: string } | undefined {
+export function parseTableKeyPrefix(key: string): ({ exportId: string } & SourceTableName) | undefined {
   const path = key.replace(/^s3:\/\/[^/]+\//, "");
   const parts = path.split("/");
   if (parts[parts.length - 1] === "") parts.pop();
   if (parts.length !== 4 || parts[0] !== EXPORTS_PREFIX) return undefined;
   const [, id, database, folder] = parts;
-  if (!id || !database || !folder.startsWith(`${database}.`)) return undefined;
-  const table = folder.slice(database.length + 1);
-  if (table === "" || tableKeyPrefix(id, database, table) !== `${parts.join("/")}/`) return undefined;
-  return { exportId: id, database, table };
+  if (!id || !database) return undefined;
+  const target = parseExportTarget(`${database}.${folder}`);
+  if (!target || tableKeyPrefix(id, target.database, target.table, target.schema) !== `${parts.join("/")}/`) return undefined;
+  return { exportId: id, ...target };
 }
 
 /**

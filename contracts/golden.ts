@@ -30,6 +30,13 @@ export function goldenSnapshotId(clusterId: string): string {
   return `${clusterId}-snapshot`;
 }
 
+/**
+ * The engine defaults a golden clone of an Aurora MySQL 3 (MySQL 8.0) source gets: RestoreDBClusterToPointInTime
+ * without a named group is authorised on these too (Service Authorization Reference: cluster-pg and og are required
+ * resource types of the action).
+ */
+export const AURORA_MYSQL3_DEFAULT_GROUPS = { clusterParameterGroup: "default.aurora-mysql8.0", optionGroup: "default:aurora-mysql-8-0" } as const;
+
 /** SSM parameter holding the published golden's cluster identifier; `qa create` reads it. */
 export function goldenParameterName(environment: string): string {
   return `/${PROJECT}/${environment}/golden/cluster-id`;

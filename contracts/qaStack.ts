@@ -40,6 +40,8 @@ export const QA_TAGS = {
    * `golden:<cluster id>` (cloned from the published masked golden, #7: nothing to mask).
    */
   masking: "masking",
+  /** Stack tag only: who ran `qa create` (e.g. a CI run), so its failure handler recovers only its own stack. */
+  createdBy: "created-by",
 } as const;
 
 /** Value of the `purpose` tag on every QA clone resource. */

@@ -4,6 +4,7 @@
  * (automation/commands/plan.ts). A rule never reads the cloud, the Pulumi runtime or the clock.
  */
 import { type Statement, asList, identityDocuments, isAllow, parseStatements, resourceDocuments } from "./documents";
+import { budgetNotifiesAndIsScoped, chatChannelReadOnly, quickSightScoped, servicePrincipalsConditioned } from "./analyticsRules";
 import { isWildcardOnlyAction } from "./wildcardActions";
 
 /** A resource as the rules see it. */
@@ -266,7 +267,18 @@ const s3Buckets: StackRule = {
 };
 
 /** Every per-resource rule. */
-export const RESOURCE_RULES: readonly ResourceRule[] = [kmsKeyRotation, iamNoWildcardActions, iamResourceWildcard, lambdaRuntime, requiredTags, rdsEncryptionAndExpiry];
+export const RESOURCE_RULES: readonly ResourceRule[] = [
+  kmsKeyRotation,
+  iamNoWildcardActions,
+  iamResourceWildcard,
+  lambdaRuntime,
+  requiredTags,
+  rdsEncryptionAndExpiry,
+  servicePrincipalsConditioned,
+  budgetNotifiesAndIsScoped,
+  chatChannelReadOnly,
+  quickSightScoped,
+];
 
 /** Every rule that needs the whole stack. */
 export const STACK_RULES: readonly StackRule[] = [s3Buckets];

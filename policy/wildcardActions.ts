@@ -16,6 +16,8 @@ export const VENDED_LOG_DELIVERY_ACTIONS: readonly string[] = [
   "logs:ListLogDeliveries",
   "logs:PutResourcePolicy",
   "logs:DescribeResourcePolicies",
+  // Listing log groups has no resource type either.
+  "logs:DescribeLogGroups",
 ];
 
 export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
@@ -23,13 +25,16 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "glue:GetSecurityConfiguration",
   // Custom metrics: CloudWatch has no resource type for PutMetricData (scope it with cloudwatch:namespace).
   "cloudwatch:PutMetricData",
-  // RDS export tasks are not resources: starting and listing them are authorised on "*" only. What an export may
-  // touch is bounded by the export role (iam:PassRole on that role only) and the KMS grant conditions.
-  "rds:StartExportTask",
+  // Export tasks looked up by identifier: the request names no resource (StartExportTask names its snapshot).
   "rds:DescribeExportTasks",
   // X-Ray trace upload from Lambda (active tracing) has no resource type.
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
+  // Secrets Manager's random string generator (the masking salt's value) touches no secret: no resource type.
+  "secretsmanager:GetRandomPassword",
+  // Metric data and rendered metric images (AWS Chatbot's alarm charts): no resource type.
+  "cloudwatch:GetMetricData",
+  "cloudwatch:GetMetricWidgetImage",
   // Who am I: no resource type.
   "sts:GetCallerIdentity",
   // Account-level listing: a lookup of the GitHub OIDC provider by URL lists every provider first.

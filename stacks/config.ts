@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
+import { budgetSchema, slackSchema } from "./analyticsConfig";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
+import { quicksightProblems, quicksightSchema } from "./quicksightConfig";
 import { ianaTimezone, schedulerCron } from "./configFields";
 import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
 
@@ -26,9 +28,13 @@ const iamPrincipalArn = z
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
+const githubEnvironment = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name");
+
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1");
+
 /**
- * GitHub Actions delivery (issue #8): the OIDC provider and the preview and deploy roles the workflows assume.
- * Absent: no delivery resources are built.
+ * GitHub Actions delivery: the OIDC provider and the preview and deploy roles the workflows assume, and where this
+ * stack's Pulumi state lives. Absent: no delivery resources are built.
  */
 const github = z
   .object({
@@ -37,11 +43,25 @@ const github = z
     /** The IAM OIDC provider is one per account: create it in one stack, look it up in the others. */
     createOidcProvider: z.boolean().default(true),
     /** GitHub environment whose jobs may assume the deploy role. Default: the stack's environment name. */
-    deployEnvironment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "must be a GitHub environment name").optional(),
-    /** S3 bucket of the Pulumi state backend (`s3://<bucket>`), which both roles read and lock. */
+    deployEnvironment: githubEnvironment.optional(),
+    /**
+     * GitHub environment whose jobs may assume the preview role. Default: `<environment>-preview` for production
+     * stacks (an environment with required reviewers), none for the others (any pull-request job of the repository).
+     */
+    previewEnvironment: githubEnvironment.optional(),
+    /** S3 bucket of the Pulumi DIY backend. */
     stateBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-    /** KMS key of the `awskms://` secrets provider (and of the state bucket's encryption), if any. */
-    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN").optional(),
+    /**
+     * This stack's own folder in the bucket (`s3://<bucket>/<prefix>`): its roles reach `<prefix>/.pulumi/…` and
+     * nothing else. Every stack has its own.
+     */
+    statePrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/, 'must be a path such as "data-platform/stg" (lower case, no leading or trailing "/")'),
+    /** Region of the state bucket. */
+    stateRegion: region,
+    /** KMS key of this stack's `awskms://` secrets provider. Every stack has its own. */
+    stateKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
   })
   .strict();
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -133,7 +153,7 @@ const qaSchema = z
 const schema = z
   .object({
     environment: z.string().regex(ENVIRONMENT_PATTERN, "must be lower case letters and digits, start with a letter, at most 12 characters"),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as ap-northeast-1"),
+    region,
     sourceClusterIdentifier: clusterIdentifier,
     databases: z.array(mysqlIdentifier).min(1, "must name at least one database"),
     exportSchedule: z
@@ -166,11 +186,22 @@ const schema = z
     // Dead-man's switch: page when no export completed for this many hours. Over 24 so that a daily export that
     // finishes a little later than yesterday's does not page; at most a week (CloudWatch's evaluation limit).
     exportStaleAfterHours: z.number().int().min(25, "must be more than 24 for a daily export").max(168).default(30),
+    // Reserved concurrency of the export function; absent reserves none (accounts with a low concurrency quota
+    // reject any reservation, and the export is safe without one).
+    exportReservedConcurrency: z.number().int().min(1).max(10).optional(),
     protectData: z.boolean().optional(),
     github: github.optional(),
     /** Optional daily BigQuery load of exported tables; absent means no GCP resources at all. */
     bigquery: bigquerySchema.optional(),
     qa: qaSchema.optional(),
+    /** A monthly AWS cost budget over the stack's tagged resources, alerting the topic; absent means none. */
+    budget: budgetSchema.optional(),
+    /** The alert topic in a Slack channel through AWS Chatbot, read-only; absent means none. */
+    slack: slackSchema.optional(),
+    /** QuickSight over the Athena workgroup: a data source and one data set per configured table; absent means none. */
+    quicksight: quicksightSchema.optional(),
+    /** A daily "export ready" notice (tables, size, duration, Athena database) to the alert topic. Default off. */
+    exportNotices: z.boolean().default(false),
     /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**
@@ -209,6 +240,12 @@ const schema = z
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
+    const quicksight = c.quicksight === undefined ? undefined : quicksightSchema.safeParse(c.quicksight);
+    if (quicksight?.success && databasesValid && exportOnlyValid) {
+      for (const p of quicksightProblems(quicksight.data, { databases: c.databases, exportOnly: c.exportOnly })) {
+        ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+      }
+    }
     const golden = c.golden === undefined ? undefined : goldenSchema.safeParse(c.golden);
     const exportScheduleValid = schedulerCron.safeParse(c.exportSchedule.cron).success && ianaTimezone.safeParse(c.exportSchedule.timezone).success;
     if (exportScheduleValid && (golden === undefined || golden.success)) {
@@ -244,7 +281,7 @@ function defaultExportSource(environment: string, protectData: boolean | undefin
 
 type ParsedConfig = z.output<typeof schema>;
 
-/** The `github` block with its defaults filled in. */
+/** The `github` block with its defaults filled in; no previewEnvironment means pull-request jobs may preview. */
 export type GitHubConfig = z.output<typeof github> & { readonly deployEnvironment: string };
 /** The parsed `qa` block; durations in milliseconds. */
 export type QaConfig = z.output<typeof qaSchema>;
@@ -324,7 +361,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
   return {
     ...c,
-    github: c.github && { ...c.github, deployEnvironment: c.github.deployEnvironment ?? c.environment },
+    github: c.github && {
+      ...c.github,
+      deployEnvironment: c.github.deployEnvironment ?? c.environment,
+      previewEnvironment: c.github.previewEnvironment ?? (production ? `${c.environment}-preview` : undefined),
+    },
     qa,
     golden,
     exportSource,

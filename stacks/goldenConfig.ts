@@ -59,6 +59,11 @@ export const goldenSchema = z
     retentionDays: z.number().int().min(1).max(35).default(3),
     /** Masking rules, relative to the repository root; bundled into the mask Lambda at deploy time. */
     maskingRules: z.string().min(1).default("sql/masking.yaml"),
+    /**
+     * Non-system schemas of the source that hold no personal data and are not masked. The golden refuses (before
+     * masking anything) a schema that is in neither this list nor `databases`.
+     */
+    skipSchemas: z.array(z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, "must be a schema name")).default([]),
     network: goldenNetwork.optional(),
     mask: goldenMask.prefault({}),
     /** Dead-man's switch: page when no golden was published for this many hours. */

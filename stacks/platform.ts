@@ -32,6 +32,9 @@ export default function platform() {
           ...(p.golden.functions.export ? { goldenExportFunctionName: p.golden.functions.export.name } : {}),
         }
       : {}),
+    ...(p.budget ? { budgetName: p.budget.budget.name } : {}),
+    ...(p.quicksight ? { quickSightDataSourceId: p.quicksight.dataSource.dataSourceId, quickSightDataSets: p.quicksight.dataSets.length } : {}),
+    ...(p.slack ? { slackChannelConfiguration: p.slack.channel.configurationName } : {}),
     ...(p.qaReaper ? { qaReaperFunctionName: p.qaReaper.function.name } : {}),
     ...(p.github ? { githubPreviewRoleArn: p.github.previewRole.arn, githubDeployRoleArn: p.github.deployRole.arn } : {}),
     // Only with a bigquery block. The access key's secret is deliberately not an output: it lives (encrypted) in the

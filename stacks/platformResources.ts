@@ -20,6 +20,7 @@ import { EncryptionKey } from "../infra/security/encryptionKey";
 import { ServiceRole } from "../infra/security/serviceRole";
 import { rdsExportRoleStatements } from "../infra/storage/rdsExportRole";
 import { SecureBucket } from "../infra/storage/secureBucket";
+import { BUDGETS_SERVICE, budgetsSourceArnLike, createBudget, createQuickSight, createSlack } from "./analyticsResources";
 import type * as BigQueryModule from "./bigqueryResources";
 import type { PlatformConfig } from "./config";
 
@@ -47,8 +48,19 @@ export const ROLES = {
 /** Platform roles that do not use the CMK (the key policy does not name them). */
 export const OTHER_ROLES = {
   exportScheduler: "export-scheduler",
+  reconcileScheduler: "export-reconcile-scheduler",
   qaReaperScheduler: "qa-reaper-scheduler",
   goldenScheduler: "golden-scheduler",
+  // AWS Chatbot's Slack channel role (config `slack`): reads alarms and metrics only.
+  chatbot: "chatbot",
+} as const;
+
+/**
+ * Roles that use the CMK only through S3 (decrypt and data keys, `kms:ViaService`): QuickSight's Athena data source
+ * (config `quicksight`) reads exports and writes query results, and never decrypts anything else.
+ */
+export const S3_KEY_ROLES = {
+  quickSight: "quicksight",
 } as const;
 
 /**
@@ -110,6 +122,11 @@ export function createPlatform(cfg: PlatformConfig) {
     ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
     : [];
 
+  const alertTopicName = physicalName(env, "alerts");
+  // AWS Budgets publishes to the encrypted alert topic: it needs the key, only for that topic.
+  const alertTopicArn = pulumi.all([partition, accountId]).apply(([p, a]) => `arn:${p}:sns:${region}:${a}:${alertTopicName}`);
+  const topicPublishers = cfg.budget ? { services: [BUDGETS_SERVICE], topicArns: [alertTopicArn] } : undefined;
+
   const key = new EncryptionKey(
     "key",
     {
@@ -122,7 +139,11 @@ export function createPlatform(cfg: PlatformConfig) {
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
+      s3ReadWritePrincipalArns: cfg.quicksight ? [arnOf(S3_KEY_ROLES.quickSight)] : [],
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      // The alert topic, named before it exists (it is encrypted with this key).
+      encryptedTopicArns: [pulumi.interpolate`arn:${partition}:sns:${region}:${accountId}:${physicalName(env, "alerts")}`],
+      topicPublishers,
       logGroupPrefixes: [
         "/aws-glue/crawlers",
         `/aws/lambda/${physicalName(env, "")}`,
@@ -182,10 +203,13 @@ export function createPlatform(cfg: PlatformConfig) {
   }, withProvider);
 
   const alerts = new AlertTopic("alerts", {
-    topicName: physicalName(env, "alerts"),
+    topicName: alertTopicName,
     kmsKeyArn: key.arn,
     emails: cfg.alertEmails,
     accountId,
+    servicePublishers: cfg.budget
+      ? [{ sid: "AwsBudgetsOfThisAccountPublish", service: BUDGETS_SERVICE, sourceArnLike: pulumi.all([partition, accountId]).apply(([p, a]) => budgetsSourceArnLike(p, a)) }]
+      : [],
     forwardedEvents: [
       { name: "aws-health", description: "AWS Health events for RDS, S3, Lambda and Glue", pattern: healthEventsPattern() },
       {
@@ -207,11 +231,15 @@ export function createPlatform(cfg: PlatformConfig) {
       schedulerRole: roleName(env, OTHER_ROLES.exportScheduler),
       schedule: physicalName(env, "daily-export"),
       eventsRule: physicalName(env, "export-events"),
+      snapshotRule: physicalName(env, "snapshot-created"),
+      reconcileSchedule: physicalName(env, "export-reconcile"),
+      reconcileSchedulerRole: roleName(env, OTHER_ROLES.reconcileScheduler),
       deadMansSwitch: physicalName(env, "no-export-completed"),
     },
     sourceIdentifier: cfg.sourceClusterIdentifier,
     snapshotType: cfg.snapshotType,
     schedule: cfg.exportSchedule,
+    reservedConcurrency: cfg.exportReservedConcurrency,
     exportOnly: cfg.exportOnly,
     exportsBucketName: exportsBucket.name,
     exportsBucketArn: exportsBucket.arn,
@@ -223,6 +251,7 @@ export function createPlatform(cfg: PlatformConfig) {
     staleAfterHours: cfg.exportStaleAfterHours,
     logRetentionDays: cfg.lambdaLogRetentionDays,
     exportSource: cfg.exportSource,
+    exportNotices: cfg.exportNotices,
     masked: cfg.exportSource === "masked" ? { exportFunctionName: physicalName(env, "golden-export"), snapshotPrefix: goldenIdentifierPrefix(env) } : undefined,
   }, withProvider);
 
@@ -262,11 +291,11 @@ export function createPlatform(cfg: PlatformConfig) {
         repository: cfg.github.repository,
         createOidcProvider: cfg.github.createOidcProvider,
         deployEnvironment: cfg.github.deployEnvironment,
+        previewEnvironment: cfg.github.previewEnvironment,
         previewRoleName: roleName(env, DELIVERY_ROLES.preview),
         deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
         rolePrefix: physicalName(env, ""),
-        state: { bucket: cfg.github.stateBucket, keyArn: cfg.github.stateKeyArn },
-        dataBucketArns: [exportsBucket.arn, resultsBucket.arn],
+        state: { bucket: cfg.github.stateBucket, prefix: cfg.github.statePrefix, keyArn: cfg.github.stateKeyArn },
         accountId,
         partition,
       },
@@ -287,8 +316,35 @@ export function createPlatform(cfg: PlatformConfig) {
       )
     : undefined;
 
+  const budget = cfg.budget && createBudget({ ...cfg, budget: cfg.budget }, { alertTopicArn: alerts.arn }, withProvider);
+  const slack = cfg.slack && createSlack(
+    { ...cfg, slack: cfg.slack },
+    { roleName: roleName(env, OTHER_ROLES.chatbot), alertTopicArn: alerts.arn, partition, accountId },
+    withProvider,
+  );
+
+  const quicksight =
+    cfg.quicksight &&
+    createQuickSight(
+      { ...cfg, quicksight: cfg.quicksight },
+      {
+        roleName: roleName(env, S3_KEY_ROLES.quickSight),
+        partition,
+        accountId,
+        workgroupName: athena.name,
+        glueDatabaseName: glueDatabase,
+        exportsBucketArn: exportsBucket.arn,
+        resultsBucketArn: resultsBucket.arn,
+        kmsKeyArn: key.arn,
+      },
+      withProvider,
+    );
+
   return {
     provider,
+    budget,
+    quicksight,
+    slack,
     github,
     key,
     exportsBucket,
@@ -335,6 +391,7 @@ function createGolden(
       },
       sourceClusterId: cfg.sourceClusterIdentifier,
       databases: cfg.databases,
+      skipSchemas: g.skipSchemas,
       schedule: g.schedule,
       exportTimezone: cfg.exportSchedule.timezone,
       leadHours: g.leadHours,

@@ -1,9 +1,12 @@
 /**
  * The inline program of one QA clone stack (`qa-<name>`), run by the `qa` CLI through the Automation API.
  *
- * Everything it needs is stored in the clone stack's own config when the clone is created (`clone` spec) and when
- * its TTL moves (`expiresAt`), so a later `up` (from `qa extend`) rebuilds exactly the same clone with a new expiry,
- * whatever has changed in Pulumi.<stack>.yaml since.
+ * Everything it needs is set as the clone stack's config when the clone is created (`clone` spec) and when its TTL
+ * moves (`expiresAt`), so a later `up` (from `qa extend`) rebuilds exactly the same clone with a new expiry,
+ * whatever has changed in Pulumi.<stack>.yaml since. Pulumi keeps stack config in the workspace folder of the process
+ * that set it (`Pulumi.<stack>.yaml`, https://www.pulumi.com/docs/iac/concepts/config/), not in the backend, so the
+ * program also exports that config as the output `cloneConfig`: any process on any machine restores it from the
+ * stack's state before its own `up`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -16,6 +19,15 @@ export const CLONE_CONFIG_NAMESPACE = "data-platform-qa";
 export const CLONE_SPEC_KEY = `${CLONE_CONFIG_NAMESPACE}:spec`;
 /** Config key of the clone's expiry (ISO 8601); `qa extend` moves only this one. */
 export const CLONE_EXPIRES_KEY = `${CLONE_CONFIG_NAMESPACE}:expiresAt`;
+/** Stack output holding the config the clone was last deployed with (plain strings by key; it holds no secret). */
+export const CLONE_CONFIG_OUTPUT = "cloneConfig";
+/** Config keys a clone stack is deployed with: the AWS region and this namespace. */
+const STORED_CONFIG_KEY = new RegExp(`^(aws:region|${CLONE_CONFIG_NAMESPACE}:.+)$`);
+
+/** The part of a config map the clone stack keeps in its state (see CLONE_CONFIG_OUTPUT). */
+export function storedCloneConfig(config: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).filter(([key]) => STORED_CONFIG_KEY.test(key)));
+}
 
 const instant = z.string().refine((s) => parseInstant(s) !== undefined, "must be an ISO 8601 instant");
 
@@ -61,7 +73,8 @@ export function parseCloneStackConfig(raw: Readonly<Record<string, string>>): { 
 
 /** The program: one clone, tagged with its owner and expiry. Outputs what a user needs to connect. */
 export default async function qaClone() {
-  const { spec, expiresAt } = parseCloneStackConfig(pulumi.runtime.allConfig());
+  const config = pulumi.runtime.allConfig();
+  const { spec, expiresAt } = parseCloneStackConfig(config);
   const clone = new QaCloneCluster("clone", {
     clusterIdentifier: qaClusterIdentifier(spec.environment, spec.cloneName),
     sourceClusterIdentifier: spec.sourceClusterIdentifier,
@@ -87,5 +100,6 @@ export default async function qaClone() {
     password: pulumi.secret(clone.password),
     expiresAt: expiresAt.toISOString(),
     clusterIdentifier: clone.cluster.clusterIdentifier,
+    [CLONE_CONFIG_OUTPUT]: storedCloneConfig(config),
   };
 }

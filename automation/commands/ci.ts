@@ -1,12 +1,13 @@
 /**
  * Small helpers the GitHub workflows call, so that their logic is typed and tested instead of living in shell:
- * `ci stack-facts <stack>` (what a job needs to know about a stack) and `ci clone-summary <file>` (the job summary
+ * `ci stack-facts <stack>` (what a job needs to know about a stack, including its own state backend URL) and `ci clone-summary <file>` (the job summary
  * of a new QA clone, which never contains the password).
  */
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../../stacks/config";
+import { type StateLocation, stateBackendUrl, stateLocationProblems } from "../../contracts/stateBackend";
+import { ConfigError, type PlatformConfig, parseConfig } from "../../stacks/config";
 import { UsageError } from "../errors";
-import { readStackConfig } from "../stackFiles";
+import { listStacks, readStackConfig } from "../stackFiles";
 
 /** What a workflow job needs to know about a stack, as `key=value` lines for `$GITHUB_OUTPUT`. */
 export interface StackFacts {
@@ -14,12 +15,36 @@ export interface StackFacts {
   readonly environment: string;
   /** The stack configures BigQuery: the job must authenticate to Google Cloud too. */
   readonly bigquery: boolean;
+  /** `s3://<bucket>/<prefix>?region=…`: this stack's own folder of the state backend (absent without `github`). */
+  readonly backendUrl?: string;
 }
 
-/** Reads and validates a stack's config (ConfigError, exit 2, when it is bad). */
+/** The state location a stack's `github` block names. */
+function stateOf(github: NonNullable<PlatformConfig["github"]>): StateLocation {
+  return { bucket: github.stateBucket, prefix: github.statePrefix, region: github.stateRegion, keyArn: github.stateKeyArn };
+}
+
+/**
+ * Reads and validates a stack's config (ConfigError, exit 2, when it is bad), and refuses a state folder or key
+ * that another stack in the directory also uses: sharing either would let one stack's roles reach the other's
+ * state. A sibling stack whose own config is invalid is left to its own job.
+ */
 export function stackFacts(stack: string, dir: string = process.cwd()): StackFacts {
   const cfg = parseConfig(readStackConfig(stack, dir).config);
-  return { region: cfg.region, environment: cfg.environment, bigquery: cfg.bigquery !== undefined };
+  if (cfg.github === undefined) return { region: cfg.region, environment: cfg.environment, bigquery: cfg.bigquery !== undefined };
+  const others = listStacks(dir).filter((s) => s !== stack).flatMap((other) => {
+    try {
+      const github = parseConfig(readStackConfig(other, dir).config).github;
+      return github ? [{ stack: other, state: stateOf(github) }] : [];
+    } catch {
+      return [];
+    }
+  });
+  const state = stateOf(cfg.github);
+  // This stack comes first, so its pairs are the problems that start with its name.
+  const problems = stateLocationProblems([{ stack, state }, ...others]).filter((p) => p.startsWith(`stacks ${stack} and `));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `data-platform:github: ${p}`));
+  return { region: cfg.region, environment: cfg.environment, bigquery: cfg.bigquery !== undefined, backendUrl: stateBackendUrl(state) };
 }
 
 /** `key=value` lines, the format of `$GITHUB_OUTPUT`. */

@@ -209,7 +209,54 @@ const describers: Record<string, Describer> = {
     `dataset ${i.datasetId} in ${i.location ?? "US (default)"}${i.deleteContentsOnDestroy ? " (destroy deletes its tables)" : ""}`,
   ],
   "gcp:bigquery/dataTransferConfig:DataTransferConfig": describeTransfer,
+  "aws:budgets/budget:Budget": describeBudget,
+  "aws:quicksight/dataSource:DataSource": (i) => {
+    const athena = decoded(i.parameters)?.athena ?? {};
+    return [
+      `data source ${i.dataSourceId} (${i.type}) on workgroup ${athena.workGroup ?? "primary (NOT the platform's)"}, queries as ${athena.roleArn ?? "the account-wide QuickSight role"}`,
+      ...describeQuickSightPermissions(i.permissions),
+    ];
+  },
+  "aws:quicksight/dataSet:DataSet": (i) => {
+    const tables = ((decoded(i.physicalTableMaps) ?? []) as Inputs[]).map((m) => m.relationalTable).filter(Boolean);
+    return [
+      `data set ${i.dataSetId} "${i.name}", ${i.importMode === "SPICE" ? "imported into SPICE" : "direct query (always the latest export)"}`,
+      ...tables.map((t: Inputs) => `reads ${t.catalog}.${t.schema}.${t.name}: ${((t.inputColumns ?? []) as Inputs[]).map((c) => `${c.name} ${c.type}`).join(", ")}`),
+      ...describeQuickSightPermissions(i.permissions),
+    ];
+  },
+  "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (i) => [
+    `Slack channel ${i.slackChannelId} in workspace ${i.slackTeamId} ("${i.configurationName}"), logging ${i.loggingLevel ?? "NONE"}`,
+    `notifications from ${list(i.snsTopicArns).join(", ") || "NO topic"}`,
+    `guardrails ${list(i.guardrailPolicyArns).join(", ") || "NONE (Chatbot applies AdministratorAccess)"}; channel role ${i.iamRoleArn}; per-user roles ${i.userAuthorizationRequired ? "required" : "not required"}`,
+  ],
 };
+
+/** Who may do what with a QuickSight asset: `owner`/`viewer` when the actions match those sets, else the actions. */
+function describeQuickSightPermissions(permissions: unknown): string[] {
+  const perms = (decoded(permissions) ?? []) as Inputs[];
+  if (perms.length === 0) return ["shared with nobody"];
+  return perms.map((p) => {
+    const actions = list(p.actions);
+    const level = actions.some((a) => /Delete|Update/.test(a)) ? "owner" : "viewer";
+    return `${level}: ${String(p.principal).split(":").pop()} (${actions.length} actions)`;
+  });
+}
+
+/** A budget: period, limit, which costs it counts (its filter) and who hears about it. */
+function describeBudget(i: Inputs): string[] {
+  const expr = decoded(i.filterExpression) ?? {};
+  const tagFilters = [expr, ...(expr.ands ?? [])].map((e: Inputs) => e?.tags).filter((t): t is Inputs => t?.key !== undefined);
+  const filter = tagFilters.length ? `resources tagged ${tagFilters.map((t) => `${t.key}=${list(t.values).join("|")}`).join(" and ")}` : "the WHOLE ACCOUNT (no filter)";
+  const notifications = ((i.notifications ?? []) as Inputs[]).map(
+    (n) => `${n.notificationType === "FORECASTED" ? "forecast" : "actual"} > ${n.threshold}${n.thresholdType === "PERCENTAGE" ? "%" : ` ${i.limitUnit}`} → ${list(n.subscriberSnsTopicArns).concat(list(n.subscriberEmailAddresses)).join(", ") || "NOBODY"}`,
+  );
+  return [
+    `budget ${i.name}: ${i.budgetType} ${i.limitAmount} ${i.limitUnit} per ${String(i.timeUnit).toLowerCase().replace(/ly$/, "")} (${i.metrics ?? "UnblendedCost"})`,
+    `counts ${filter}`,
+    ...(notifications.length ? notifications.map((n) => `alert when ${n}`) : ["NO notifications"]),
+  ];
+}
 
 /** A state machine: type, size, which functions and topics its Tasks call, logging and tracing. */
 function describeStateMachine(i: Inputs): string[] {

@@ -65,8 +65,11 @@ export function redactSecrets(value: unknown, path = "", found: string[] = []): 
   return value;
 }
 
-/** Computed attributes a provider would fill in, so that downstream Outputs resolve to realistic values. */
-function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+/**
+ * Computed attributes a provider would fill in, so that downstream Outputs resolve to realistic values. Exported so
+ * that readers of a recorded run (the permission simulator) derive a resource's ARN exactly as the mocks did.
+ */
+export function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
   const [, mod, kind] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
   const physical: string = inputs.name ?? inputs.bucket ?? inputs.functionName ?? name;
   const state: Record<string, unknown> = { ...inputs };
@@ -121,6 +124,11 @@ function providerUrn(reference: string | undefined): string | undefined {
   return cut > 0 ? reference.slice(0, cut) : reference;
 }
 
+/** KMS key of a cluster that `aws.rds.getCluster` looks up under the mocks (every source is encrypted). */
+export function mockClusterKmsKeyArn(region: string, clusterId: string): string {
+  return `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${clusterId}`;
+}
+
 /** Answers for provider functions the programs call. */
 function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
   switch (token) {
@@ -147,9 +155,15 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
         port: 3306,
         masterUsername: "admin",
         storageEncrypted: true,
-        kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mock-key-${id}`,
+        kmsKeyId: mockClusterKmsKeyArn(region, id),
         endpoint: `${id}.cluster-mock.${region}.rds.amazonaws.com`,
+        dbClusterParameterGroupName: `${id}-cluster-params`,
+        clusterMembers: [`${id}-1`],
       };
+    }
+    case "aws:rds/getInstance:getInstance": {
+      const id = String(inputs.dbInstanceIdentifier);
+      return { id, dbInstanceIdentifier: id, dbParameterGroups: [`${id}-params`], engine: "aurora-mysql" };
     }
     default:
       return { ...inputs };

@@ -3,9 +3,11 @@
  * and a backend the user is logged into (`pulumi login s3://…`, `pulumi login file://…`, or Pulumi Cloud), so the
  * tests never run it: they exercise the commands through an in-memory QaWorkspace instead. Keep it free of logic.
  */
+import path from "node:path";
 import {
   ConcurrentUpdateError,
   LocalWorkspace,
+  PulumiCommand,
   type OutputMap,
   type PulumiFn,
   Stack,
@@ -16,12 +18,15 @@ import {
   OperationCancelledError,
   type OperationOptions,
   type OutputValues,
+  type PendingOperation,
   type QaStackInfo,
   type QaWorkspace,
   StackBusyError,
   StackExistsError,
   StackNotFoundError,
 } from "./workspace";
+import { UsageError } from "../errors";
+import { secretsProviderProblem } from "./backend";
 
 /** How to reach the backend and which program the clone stacks run. */
 export interface PulumiWorkspaceOptions {
@@ -31,25 +36,38 @@ export interface PulumiWorkspaceOptions {
   readonly program: PulumiFn;
   /** `awskms://…`, `passphrase`, …; default: the backend's default provider. */
   readonly secretsProvider?: string;
-  /**
-   * Pass an abort on to the `pulumi` process as SIGINT. Off in an interactive terminal: Ctrl-C there already reaches
-   * the `pulumi` child (same process group), and a second SIGINT makes it terminate at once instead of cancelling
-   * gracefully, which would lose track of resources being created.
-   */
-  readonly forwardInterrupt: boolean;
+  /** Platform stack whose config names the provider (for the error message). */
+  readonly platformStack: string;
 }
+
+/**
+ * Launcher that runs the real `pulumi` in a process group of its own (see the script): Ctrl-C in a terminal reaches
+ * only the qa process, which cancels the update by sending pulumi one SIGINT, and never interrupts the cleanup's
+ * destroy. `PulumiCommand.get({ root })` runs `<root>/bin/pulumi`.
+ */
+export const PULUMI_LAUNCHER_ROOT = path.join(__dirname, "pulumi-process-group");
 
 /** Opens the project's LocalWorkspace (no stack is touched yet). */
 export async function createPulumiWorkspace(options: PulumiWorkspaceOptions): Promise<QaWorkspace> {
   try {
+    // No workDir: every process gets a fresh temp folder (sdk/nodejs/automation/localWorkspace.ts), so nothing may
+    // depend on a folder another process wrote. The clone's config comes from its state (storedConfig), and the
+    // secrets manager too: without PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER a folder without Pulumi.<stack>.yaml
+    // falls back to the DIY backend's default, a passphrase, which fails non-interactively
+    // (pkg/cmd/pulumi/stack/secrets.go GetSecretsManager in pulumi/pulumi).
+    const pulumiCommand = await PulumiCommand.get({ root: PULUMI_LAUNCHER_ROOT });
     const ws = await LocalWorkspace.create({
-      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora (data-platform issue #5)" },
+      pulumiCommand,
+      projectSettings: { name: options.projectName, runtime: "nodejs", description: "Masked, short-lived QA clones of Aurora" },
       program: options.program,
       secretsProvider: options.secretsProvider,
+      envVars: { PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true" },
     });
-    return new PulumiWorkspace(ws, options.forwardInterrupt);
+    const problem = secretsProviderProblem((await ws.whoAmI()).url ?? "", options.secretsProvider, options.platformStack);
+    if (problem) throw new UsageError(problem);
+    return new PulumiWorkspace(ws);
   } catch (err) {
-    if (/ENOENT/.test(String(err instanceof Error ? err.message : err))) {
+    if (/ENOENT|the pulumi CLI is not on PATH/.test(String(err instanceof Error ? err.message : err))) {
       throw new Error("the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/), then `pulumi login`", { cause: err });
     }
     throw err;
@@ -72,15 +90,18 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The CLI's own error line, without the command line the Automation API puts first. */
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n").find((l) => l.startsWith("error:"))?.slice("error: ".length) ?? text.split("\n")[0];
+}
+
 function outputValues(map: OutputMap, reveal: boolean): OutputValues {
   return Object.fromEntries(Object.entries(map).map(([k, o]) => [k, { value: o.secret && !reveal ? undefined : o.value, secret: o.secret }]));
 }
 
 class PulumiWorkspace implements QaWorkspace {
-  constructor(
-    private readonly ws: LocalWorkspace,
-    private readonly forwardInterrupt: boolean,
-  ) {}
+  constructor(private readonly ws: LocalWorkspace) {}
 
   createStack(stack: string): Promise<void> {
     return translated(async () => void (await Stack.create(stack, this.ws)));
@@ -103,7 +124,7 @@ class PulumiWorkspace implements QaWorkspace {
         onEvent: (e) => {
           if (e.resourcePreEvent && !e.resourcePreEvent.planning) options.onResource?.({ type: e.resourcePreEvent.metadata.type, op: e.resourcePreEvent.metadata.op });
         },
-        signal: this.forwardInterrupt ? options.signal : undefined,
+        signal: options.signal,
       });
       return outputValues(result.outputs, true);
     } catch (err) {
@@ -115,7 +136,7 @@ class PulumiWorkspace implements QaWorkspace {
   destroy(stack: string, options: OperationOptions = {}): Promise<void> {
     return translated(async () => {
       const s = await Stack.select(stack, this.ws);
-      await s.destroy({ onOutput: options.onOutput, signal: this.forwardInterrupt ? options.signal : undefined });
+      await s.destroy({ onOutput: options.onOutput, signal: options.signal });
     });
   }
 
@@ -123,17 +144,36 @@ class PulumiWorkspace implements QaWorkspace {
     return translated(() => this.ws.removeStack(stack));
   }
 
+  cancel(stack: string): Promise<void> {
+    return translated(async () => (await Stack.select(stack, this.ws)).cancel());
+  }
+
+  pendingOperations(stack: string): Promise<PendingOperation[]> {
+    return translated(async () => {
+      // `stack export` prints the checkpoint's deployment (apitype.DeploymentV3), pending_operations included.
+      const deployment = (await this.ws.exportStack(stack)).deployment as { pending_operations?: Array<{ resource: { urn: string; type: string }; type: string }> };
+      return (deployment.pending_operations ?? []).map((p) => ({ urn: p.resource.urn, type: p.resource.type, op: p.type }));
+    });
+  }
+
+  clearPendingCreates(stack: string): Promise<void> {
+    return translated(async () => void (await (await Stack.select(stack, this.ws)).refresh({ clearPendingCreates: true })));
+  }
+
   listStacks(): Promise<QaStackInfo[]> {
     return translated(async () => {
       const summaries = await this.ws.listStacks();
+      // One stack whose tags or outputs cannot be read (a secrets manager this job cannot use, a damaged state)
+      // must not hide the others.
       return Promise.all(
-        summaries.map(async (s) => ({
-          name: s.name,
-          updateInProgress: s.updateInProgress ?? false,
-          lastUpdate: s.lastUpdate,
-          tags: await this.ws.listTags(s.name),
-          outputs: outputValues(await this.ws.stackOutputs(s.name), false),
-        })),
+        summaries.map(async (s) => {
+          const base = { name: s.name, updateInProgress: s.updateInProgress ?? false, lastUpdate: s.lastUpdate };
+          try {
+            return { ...base, tags: await this.ws.listTags(s.name), outputs: outputValues(await this.ws.stackOutputs(s.name), false) };
+          } catch (err) {
+            return { ...base, tags: {}, outputs: {}, error: firstLine(err) };
+          }
+        }),
       );
     });
   }

@@ -23,6 +23,16 @@ export interface QaStackInfo {
   readonly tags: Readonly<Record<string, string>>;
   /** Outputs; secret values are not revealed here (value undefined). */
   readonly outputs: OutputValues;
+  /** Why its tags or outputs could not be read (then both are empty): listed, never acted on blindly. */
+  readonly error?: string;
+}
+
+/** An operation the engine started and never finished (its process was killed): the state does not know the result. */
+export interface PendingOperation {
+  readonly urn: string;
+  readonly type: string;
+  /** `creating`, `updating`, `deleting`. */
+  readonly op: string;
 }
 
 /** A resource operation the engine has started: lets the CLI name the phase (creating cluster, instance). */
@@ -76,7 +86,13 @@ export interface QaWorkspace {
   destroy(stack: string, options?: OperationOptions): Promise<void>;
   /** Removes an empty stack from the backend. */
   removeStack(stack: string): Promise<void>;
-  /** Every stack of the project, with tags and (non-secret) outputs. */
+  /** Deletes the stack's lock (`pulumi cancel`), also one that a killed process left behind. */
+  cancel(stack: string): Promise<void>;
+  /** Operations the state records as started and never finished. */
+  pendingOperations(stack: string): Promise<PendingOperation[]>;
+  /** Drops pending creates from the state (`pulumi refresh --clear-pending-creates`). */
+  clearPendingCreates(stack: string): Promise<void>;
+  /** Every stack of the project, with tags and (non-secret) outputs; one that cannot be read carries `error`. */
   listStacks(): Promise<QaStackInfo[]>;
   /** Outputs of one stack, secrets revealed. */
   outputs(stack: string): Promise<OutputValues>;

@@ -12,7 +12,8 @@
  */
 import { type Column, CreateTableCommand, type GlueClient, type TableInput, UpdateTableCommand } from "@aws-sdk/client-glue";
 import { GetObjectCommand, type S3Client, paginateListObjectsV2 } from "@aws-sdk/client-s3";
-import { glueTableName, s3Uri, tableKeyPrefix, tablesInfoKeyPrefix } from "../../contracts/exportLayout";
+import { type SourceTableName, glueTableName, parseExportTarget, s3Uri, tableKeyPrefix, tablesInfoKeyPrefix } from "../../contracts/exportLayout";
+import { type ParquetColumnType, UnmappedTypeError, glueTypeOf, parquetTypeOf, parseExportedType } from "../../contracts/rdsParquetTypes";
 
 /** One column in `schemaMetadata.originalTypeMappings`. */
 export interface ColumnMetadata {
@@ -21,43 +22,87 @@ export interface ColumnMetadata {
   readonly expectedExportedType?: string;
   readonly originalCharMaxLength?: number;
   readonly originalNumPrecision?: number;
+  /** Not seen in published samples; read when present (DECIMAL scale). */
+  readonly originalNumScale?: number;
   readonly originalDateTimePrecision?: number;
 }
 
+/** One column as the stable table declares it. */
+export interface DeclaredColumn {
+  readonly name: string;
+  /** Glue/Hive type (contracts/rdsParquetTypes `glueTypeOf`). */
+  readonly type: string;
+  /** The Parquet type the declaration follows. */
+  readonly parquet: ParquetColumnType;
+  /** Set when the metadata's expectedExportedType disagreed with AWS's table; the metadata won. */
+  readonly disagreement?: string;
+}
+
 /** One source table as the export reports it. */
-export interface ExportedTable {
-  readonly database: string;
-  readonly table: string;
-  readonly columns: readonly ColumnMetadata[];
+export interface ExportedTable extends SourceTableName {
+  /** The metadata's `target`, as written. */
+  readonly target: string;
+  readonly columns: readonly DeclaredColumn[];
 }
 
 /** What the metadata files say: the tables that exported completely, and those that did not. */
 export interface ExportTables {
   readonly complete: ExportedTable[];
-  /** `<db>.<table>` targets whose status was not COMPLETE or whose metadata we could not use. */
+  /** `<target>: <why>` for tables whose status was not COMPLETE or whose metadata we could not use. */
   readonly skipped: string[];
 }
 
-const MYSQL_IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Parses one `export_tables_info_*.json` document; unknown shapes are skipped, not guessed. */
+/**
+ * How a column is declared: AWS's documented mapping (contracts/rdsParquetTypes) from the MySQL type, cross-checked
+ * with the type the export says it wrote. The files are what Athena reads, so when the two disagree (a MySQL type
+ * reported without ` unsigned`, say) the reported type wins and the disagreement is kept for the log. Throws
+ * UnmappedTypeError when neither source gives a type.
+ */
+export function declareColumn(c: ColumnMetadata): DeclaredColumn {
+  const reported = parseExportedType(c.expectedExportedType);
+  let documented: ParquetColumnType | undefined;
+  try {
+    documented = parquetTypeOf(c.originalType, { precision: c.originalNumPrecision, scale: c.originalNumScale });
+  } catch (err) {
+    if (!(err instanceof UnmappedTypeError) || reported === undefined) throw err;
+  }
+  const name = c.columnName.toLowerCase();
+  if (!documented) return { name, type: glueTypeOf(reported!), parquet: reported! };
+  if (!reported) return { name, type: glueTypeOf(documented), parquet: documented };
+  // Same primitive: the report's annotation, when it names one, is the more specific (a CHAR column reported as
+  // UTF8, say); without one the documented annotation stands (a report may omit DECIMAL(20,0) on BIGINT UNSIGNED).
+  const parquet = reported.physical !== documented.physical || reported.logical ? reported : documented;
+  const type = glueTypeOf(parquet);
+  if (type === glueTypeOf(documented)) return { name, type, parquet };
+  const disagreement = `${c.originalType} is documented as ${glueTypeOf(documented)} (${documented.physical}) but the export reports ${c.expectedExportedType}`;
+  return { name, type, parquet, disagreement };
+}
+
+/** Parses one `export_tables_info_*.json` document; unknown shapes and unmappable columns skip the table, never guess. */
 export function parseTablesInfo(doc: unknown): ExportTables {
   const result: ExportTables = { complete: [], skipped: [] };
   const statuses = isRecord(doc) && Array.isArray(doc.perTableStatus) ? doc.perTableStatus : [];
   for (const s of statuses) {
     if (!isRecord(s) || typeof s.target !== "string") continue;
-    // Aurora MySQL targets are `<db>.<table>`; anything else (PostgreSQL's db.schema.table) is not ours to map.
-    const parts = s.target.split(".");
+    const name = parseExportTarget(s.target);
     const mappings = isRecord(s.schemaMetadata) ? s.schemaMetadata.originalTypeMappings : undefined;
-    const columns = Array.isArray(mappings)
+    const raw = Array.isArray(mappings)
       ? mappings.filter((c): c is ColumnMetadata => isRecord(c) && typeof c.columnName === "string" && typeof c.originalType === "string")
       : [];
-    if (s.status !== "COMPLETE" || parts.length !== 2 || !parts.every((p) => MYSQL_IDENTIFIER.test(p)) || columns.length === 0) {
-      result.skipped.push(s.target);
+    const why =
+      s.status !== "COMPLETE" ? `status ${String(s.status)}` : !name ? "target is neither db.table nor db.schema.table" : raw.length === 0 ? "no column metadata" : undefined;
+    if (why || !name) {
+      result.skipped.push(`${s.target}: ${why}`);
       continue;
     }
-    result.complete.push({ database: parts[0], table: parts[1], columns });
+    try {
+      result.complete.push({ ...name, target: s.target, columns: raw.map(declareColumn) });
+    } catch (err) {
+      if (!(err instanceof UnmappedTypeError)) throw err;
+      result.skipped.push(`${s.target}: ${err.message}`);
+    }
   }
   return result;
 }
@@ -78,100 +123,29 @@ export async function readExportTables(s3: S3Client, bucket: string, exportTaskI
   return all;
 }
 
-/**
- * The Hive/Glue type Athena must declare for a column, following the RDS MySQL → Parquet mapping ("Data
- * conversion when exporting to an Amazon S3 bucket"). The source type decides; the exported type is consulted for
- * a decimal's scale and as a fallback. Assumption, documented in the README: `originalType` is the MySQL type name
- * (e.g. `bigint`, `varchar`, `decimal`, possibly with `unsigned`).
- */
-export function hiveType(c: ColumnMetadata): string {
-  const t = c.originalType.toLowerCase().trim();
-  const exported = (c.expectedExportedType ?? "").toLowerCase();
-  const unsigned = t.includes("unsigned");
-  const base = t.split(/[\s(]/)[0];
-  const decimalIn = (s: string) => /decimal\((\d+)\s*,\s*(\d+)\)/.exec(s);
-  switch (base) {
-    case "tinyint":
-    case "smallint":
-    case "mediumint":
-    case "year":
-    case "bool":
-    case "boolean":
-      return "int";
-    case "int":
-    case "integer":
-      return unsigned ? "bigint" : "int";
-    case "bigint":
-      return unsigned ? "decimal(20,0)" : "bigint";
-    case "decimal":
-    case "numeric":
-    case "dec":
-    case "fixed": {
-      const m = decimalIn(exported) ?? decimalIn(t);
-      const precision = m ? Number(m[1]) : (c.originalNumPrecision ?? 10);
-      const scale = m ? Number(m[2]) : 0;
-      return precision > 38 ? "string" : `decimal(${precision},${scale})`;
-    }
-    case "float":
-      return exported.includes("float") ? "float" : "double";
-    case "double":
-    case "real":
-      return "double";
-    case "date":
-      return "date";
-    case "datetime":
-    case "timestamp":
-      return "timestamp";
-    case "time":
-    case "char":
-    case "varchar":
-    case "tinytext":
-    case "text":
-    case "mediumtext":
-    case "longtext":
-    case "enum":
-    case "set":
-    case "json":
-      return "string";
-    case "bit":
-    case "binary":
-    case "varbinary":
-    case "tinyblob":
-    case "blob":
-    case "mediumblob":
-    case "longblob":
-    case "geometry":
-    case "point":
-    case "linestring":
-    case "polygon":
-      return "binary";
-    default:
-      if (exported.startsWith("int64")) return "bigint";
-      if (exported.startsWith("int32")) return "int";
-      if (exported.startsWith("double")) return "double";
-      if (exported.startsWith("boolean")) return "boolean";
-      return "string";
-  }
-}
-
 /** The Glue TableInput of one exported table at one export. */
 export function tableInput(bucket: string, exportTaskIdentifier: string, t: ExportedTable): TableInput {
-  const columns: Column[] = t.columns.map((c) => ({ Name: c.columnName.toLowerCase(), Type: hiveType(c) }));
+  const columns: Column[] = t.columns.map((c) => ({ Name: c.name, Type: c.type }));
   return {
-    Name: glueTableName(t.database, t.table),
-    Description: `${t.database}.${t.table} from the latest export`,
+    Name: glueTableName(t.database, t.table, t.schema),
+    Description: `${t.target} from the latest export`,
     TableType: "EXTERNAL_TABLE",
+    // An empty list, not an absent one: Spark's Glue catalog client and Athena's DDL read it (an absent list breaks
+    // SHOW CREATE TABLE and Spark's table lookup).
+    PartitionKeys: [],
     Parameters: {
+      // Athena and the Glue console pick the reader from `classification`; Hive and Spark treat the table as
+      // external (dropping it never deletes the export) from `EXTERNAL`.
       classification: "parquet",
       EXTERNAL: "TRUE",
       // Where the table points now; a reviewer (or the history in GetTableVersions) reads it here.
       "data_platform.export_id": exportTaskIdentifier,
-      "data_platform.source_table": `${t.database}.${t.table}`,
+      "data_platform.source_table": t.target,
     },
     StorageDescriptor: {
       Columns: columns,
       // The table's folder; Athena reads the numbered batch folders below it.
-      Location: s3Uri(bucket, tableKeyPrefix(exportTaskIdentifier, t.database, t.table)),
+      Location: s3Uri(bucket, tableKeyPrefix(exportTaskIdentifier, t.database, t.table, t.schema)),
       InputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
       OutputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
       SerdeInfo: { SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", Parameters: { "serialization.format": "1" } },

@@ -41,9 +41,16 @@ async function describe(rds: RDSClient, input: DescribeExportTasksCommandInput):
   return tasks;
 }
 
+/** RDS says an export ended one way, DescribeExportTasks another: retried (thrown), never ignored. */
+export class StatusMismatchError extends Error {
+  override readonly name = "StatusMismatchError";
+}
+
 /**
  * This stack's export task that the event reports, or undefined if there is none. When several of our tasks read
- * the same snapshot (a failed attempt and its retry), the one in the event's end state that ended last wins.
+ * the same snapshot (a failed attempt and its retry), the one in the event's end state that ended last wins. When
+ * our task exists but DescribeExportTasks does not (yet) show the event's end state, StatusMismatchError is thrown,
+ * so Lambda retries the event and the scheduled reconcile catches what the retries do not.
  */
 export async function findExportTask(rds: RDSClient, environment: string, bucketName: string, event: ExportEvent): Promise<ExportTask | undefined> {
   const ours = (t: ExportTask) =>
@@ -57,7 +64,15 @@ export async function findExportTask(rds: RDSClient, environment: string, bucket
     return undefined;
   }
   const wanted = OUTCOME_STATUS[event.outcome];
-  const matching = candidates.filter((t) => ours(t) && (t.Status ?? "").toUpperCase() === wanted);
-  if (matching.length === 0) return undefined;
+  const mine = candidates.filter(ours);
+  const matching = mine.filter((t) => (t.Status ?? "").toUpperCase() === wanted);
+  if (matching.length === 0) {
+    // A task of ours still running or starting while the event says it ended: the API has not caught up.
+    const running = mine.find((t) => ["STARTING", "IN_PROGRESS", "CANCELING"].includes((t.Status ?? "").toUpperCase()));
+    if (running) {
+      throw new StatusMismatchError(`RDS reported ${event.eventId} (${event.outcome}) but export task ${running.ExportTaskIdentifier} is ${running.Status}`);
+    }
+    return undefined;
+  }
   return matching.reduce((a, b) => ((b.TaskEndTime?.getTime() ?? 0) >= (a.TaskEndTime?.getTime() ?? 0) ? b : a));
 }

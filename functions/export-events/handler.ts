@@ -1,21 +1,29 @@
 /**
- * export-events: the target of the EventBridge rule for RDS export events.
+ * export-events: the target of the EventBridge rule for RDS export events, and of the reconcile schedule.
  * - completed: moves the stable Glue tables to the new export and emits the "export completed" metric that the
  *   dead-man's switch watches;
- * - failed or canceled: alerts with the failure cause from DescribeExportTasks.
+ * - failed or canceled: alerts with the failure cause from DescribeExportTasks;
+ * - an event whose task DescribeExportTasks still shows running: rethrown, so Lambda retries it;
+ * - `{"source":"data-platform.reconcile"}`: compares DescribeExportTasks with the catalog and moves the tables of the
+ *   newest completed export that still point at an older one (reconcile.ts).
  * Events that are not about this stack's exports are logged and ignored. A failure while moving the catalog is
- * alerted and rethrown (the update is idempotent, so Lambda's retries are safe).
+ * alerted and rethrown (the update is idempotent, so Lambda's retries are safe). With `EXPORT_NOTICES=on`, a
+ * completed export is also announced ("export ready", functions/export-events/exportReady.ts); a notice that cannot
+ * be sent is logged, never retried (the export itself succeeded).
  */
 import { GlueClient } from "@aws-sdk/client-glue";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { EXPORT_METRICS } from "../../contracts/exportEvents";
+import { EXPORT_METRICS, RECONCILE_INPUT } from "../../contracts/exportEvents";
 import { MAX_EXPORT_ATTEMPTS, parseExportId } from "../../contracts/exportLayout";
 import { createLogger, describeError, publishAlert, requireEnv } from "../shared/runtime";
 import { emitMetrics } from "../shared/metrics";
+import { publishNotice } from "../shared/notice";
 import { readExportTables, tableInput, upsertTable } from "./catalog";
 import { findExportTask, parseExportEvent } from "./events";
+import { exportReadyNotice } from "./exportReady";
+import { type ReconcileResult, reconcile } from "./reconcile";
 
 const environment = requireEnv("ENVIRONMENT");
 const bucketName = requireEnv("EXPORT_BUCKET");
@@ -24,6 +32,8 @@ const alertTopicArn = requireEnv("ALERT_TOPIC_ARN");
 const exportFunctionName = requireEnv("EXPORT_FUNCTION_NAME");
 /** `masked`: exports come from the golden refresh, and a retry names the day (functions/golden-export). */
 const exportSource = process.env.EXPORT_SOURCE === "masked" ? "masked" : "raw";
+/** `on`: announce each completed export to the alert topic (config `exportNotices`). */
+const exportNotices = process.env.EXPORT_NOTICES === "on";
 
 const logger = createLogger("export-events");
 const rds = new RDSClient({});
@@ -33,6 +43,7 @@ const sns = new SNSClient({});
 
 /** What one invocation did; returned for tests and for the invocation record. */
 export type EventResult =
+  | ReconcileResult
   | { readonly action: "ignored"; readonly reason: string }
   | { readonly action: "cataloged"; readonly exportTaskIdentifier: string; readonly created: string[]; readonly updated: string[]; readonly skipped: string[] }
   | { readonly action: "alerted"; readonly exportTaskIdentifier: string; readonly status: string };
@@ -49,6 +60,11 @@ async function catalog(exportTaskIdentifier: string): Promise<EventResult> {
     const input = tableInput(bucketName, exportTaskIdentifier, t);
     ((await upsertTable(glue, databaseName, input)) === "created" ? created : updated).push(input.Name!);
   }
+  const disagreements = tables.complete.flatMap((t) => t.columns.filter((c) => c.disagreement).map((c) => `${t.target}.${c.name}: ${c.disagreement}`));
+  if (disagreements.length > 0) {
+    // The files win (they are what Athena reads); the log says where AWS's table did not describe them.
+    logger.warn("column types declared from the export's reported types, not AWS's mapping", { exportTaskIdentifier, columns: disagreements });
+  }
   if (tables.skipped.length > 0) {
     logger.warn("tables not cataloged: not completely exported or not understood", { exportTaskIdentifier, tables: tables.skipped });
   }
@@ -63,8 +79,28 @@ async function catalog(exportTaskIdentifier: string): Promise<EventResult> {
   return { action: "cataloged", exportTaskIdentifier, created, updated, skipped: tables.skipped };
 }
 
-/** Handles one EventBridge event. */
+/** Moves the catalog to a completed export; a failure is alerted and rethrown. */
+async function moveCatalog(id: string): Promise<EventResult> {
+  try {
+    return await catalog(id);
+  } catch (err) {
+    const { name, message } = describeError(err);
+    logger.error("could not move the catalog to the new export", { exportTaskIdentifier: id, errorName: name, errorMessage: message });
+    await publishAlert(sns, alertTopicArn, environment, {
+      subject: `catalog update failed for export ${id}`,
+      details: { function: "export-events", exportTaskIdentifier: id, error: name, message, effect: "analysts still query the previous export" },
+    }).catch((alertErr: unknown) => logger.error("could not publish the alert", { ...describeError(alertErr) }));
+    throw err;
+  }
+}
+
+/** Handles one EventBridge event, or a reconcile run. */
 export async function handler(event: unknown): Promise<EventResult> {
+  if (typeof event === "object" && event !== null && (event as { source?: unknown }).source === RECONCILE_INPUT.source) {
+    const result = await reconcile({ rds, glue, environment, bucketName, databaseName }, (id) => readExportTables(s3, bucketName, id), moveCatalog);
+    logger.info(result.moved ? "reconcile moved the catalog to the newest completed export" : "reconcile: the catalog is current", { ...result });
+    return result;
+  }
   const parsed = parseExportEvent(event);
   if (!parsed) {
     logger.warn("ignored: not an RDS export event");
@@ -100,15 +136,12 @@ export async function handler(event: unknown): Promise<EventResult> {
     });
     return { action: "alerted", exportTaskIdentifier: id, status: task.Status ?? parsed.outcome };
   }
-  try {
-    return await catalog(id);
-  } catch (err) {
-    const { name, message } = describeError(err);
-    logger.error("could not move the catalog to the new export", { exportTaskIdentifier: id, errorName: name, errorMessage: message });
-    await publishAlert(sns, alertTopicArn, environment, {
-      subject: `catalog update failed for export ${id}`,
-      details: { function: "export-events", exportTaskIdentifier: id, error: name, message, effect: "analysts still query the previous export" },
-    }).catch((alertErr: unknown) => logger.error("could not publish the alert", { ...describeError(alertErr) }));
-    throw err;
+  const result = await moveCatalog(id);
+  if (exportNotices && result.action === "cataloged") {
+    const notice = exportReadyNotice({ task, tables: [...result.updated, ...result.created].sort(), skipped: result.skipped, athenaDatabase: databaseName });
+    await publishNotice(sns, alertTopicArn, environment, notice).catch((noticeErr: unknown) =>
+      logger.error("could not publish the export-ready notice", { exportTaskIdentifier: id, ...describeError(noticeErr) }),
+    );
   }
+  return result;
 }

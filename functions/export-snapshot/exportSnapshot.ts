@@ -9,6 +9,7 @@ import {
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBSnapshots,
 } from "@aws-sdk/client-rds";
+import { SNAPSHOT_CREATED_EVENTS } from "../../contracts/exportEvents";
 import { exportDay } from "../../contracts/exportLayout";
 import { ExportError, type ExportResult, type ExportTarget, startDayExport } from "../shared/exportTask";
 
@@ -56,29 +57,79 @@ async function automatedSnapshots(rds: RDSClient, s: ExportSettings): Promise<Sn
   return found;
 }
 
+/** How long the fallback waits for a snapshot that is still being created. */
+export interface SnapshotWait {
+  /** Total seconds to keep polling a `creating` snapshot before giving up (0: do not wait). */
+  readonly waitSeconds: number;
+  /** Seconds between polls. */
+  readonly pollSeconds: number;
+  /** Injected in tests; default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * The newest automated snapshot, which must be available. An older available snapshot is never used instead:
- * that would publish stale data under today's identifier.
+ * that would publish stale data under the wrong day. A newest snapshot that is still `creating` (the backup window
+ * is running) is polled for up to `wait.waitSeconds`; after that the run fails with `snapshot-not-available`, which
+ * Lambda retries (twice) before the on-failure destination alerts. The snapshot-created event starts the export
+ * anyway once the snapshot is done, so the wait is a fallback's, bounded, and never fails on the first "creating".
  */
-export async function newestAvailableSnapshot(rds: RDSClient, s: ExportSettings): Promise<Snapshot> {
-  const snapshots = await automatedSnapshots(rds, s);
-  if (snapshots.length === 0) {
-    throw new ExportError("no-snapshot", `no automated ${s.snapshotType} snapshot of ${s.sourceIdentifier} exists`);
+export async function newestAvailableSnapshot(rds: RDSClient, s: ExportSettings, wait?: SnapshotWait): Promise<Snapshot> {
+  const sleep = wait?.sleep ?? realSleep;
+  const polls = wait ? Math.floor(wait.waitSeconds / Math.max(1, wait.pollSeconds)) : 0;
+  for (let poll = 0; ; poll++) {
+    const snapshots = await automatedSnapshots(rds, s);
+    if (snapshots.length === 0) {
+      throw new ExportError("no-snapshot", `no automated ${s.snapshotType} snapshot of ${s.sourceIdentifier} exists`);
+    }
+    const newest = snapshots.reduce((a, b) => ((b.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? b : a));
+    if (newest.status === "available") return newest;
+    if (newest.status !== "creating" || poll >= polls) {
+      throw new ExportError(
+        "snapshot-not-available",
+        `the newest automated snapshot ${newest.id} of ${s.sourceIdentifier} is "${newest.status}", not "available"` +
+          (poll > 0 ? ` after ${poll} checks` : "") +
+          "; the export starts when RDS reports the snapshot created, or run the export again once it is available",
+      );
+    }
+    await sleep(wait!.pollSeconds * 1000);
   }
-  const newest = snapshots.reduce((a, b) => ((b.created?.getTime() ?? 0) > (a.created?.getTime() ?? 0) ? b : a));
-  if (newest.status !== "available") {
-    throw new ExportError(
-      "snapshot-not-available",
-      `the newest automated snapshot ${newest.id} of ${s.sourceIdentifier} is "${newest.status}", not "available"; run the export again once it is`,
-    );
-  }
-  return newest;
 }
 
 /**
- * Starts today's export of the newest automated snapshot unless today's task already exists (see startDayExport:
- * idempotent per day, `-r<n>` after a failed attempt).
+ * Starts the export of the newest automated snapshot, named after the day the snapshot was taken (in the schedule's
+ * zone), unless that day's task already exists (see startDayExport: idempotent per day, `-r<n>` after a failed
+ * attempt). The snapshot-created event and the fallback schedule both come here, so whichever runs second finds the
+ * day's task and does nothing: one export id per day.
  */
-export async function runExport(rds: RDSClient, s: ExportSettings, now: Date): Promise<ExportResult> {
-  return startDayExport(rds, s, exportDay(now, s.timeZone), () => newestAvailableSnapshot(rds, s));
+export async function runExport(rds: RDSClient, s: ExportSettings, now: Date, wait?: SnapshotWait): Promise<ExportResult> {
+  const snapshot = await newestAvailableSnapshot(rds, s, wait);
+  return startDayExport(rds, s, exportDay(snapshot.created ?? now, s.timeZone), async () => snapshot);
+}
+
+/** What started a run: RDS's snapshot-created event, or anything else (the fallback schedule, a manual invoke). */
+export type Trigger =
+  | { readonly kind: "snapshot-created"; readonly snapshot: string }
+  | { readonly kind: "fallback" }
+  | { readonly kind: "ignored"; readonly reason: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Classifies the invocation input. An RDS event counts only if it is the snapshot-created event of this source's
+ * snapshot type and names one of its automated snapshots (`rds:<source>-…`); any other RDS event is ignored (the rule
+ * narrows, this decides). Every other input (`{"source":"data-platform.schedule"}`, `{}`) is the fallback.
+ */
+export function triggerOf(event: unknown, s: ExportSettings): Trigger {
+  if (!isRecord(event) || event.source !== "aws.rds") return { kind: "fallback" };
+  const wanted = SNAPSHOT_CREATED_EVENTS[s.snapshotType];
+  const detail = isRecord(event.detail) ? event.detail : {};
+  const id = typeof detail.SourceIdentifier === "string" ? detail.SourceIdentifier : "";
+  if (event["detail-type"] !== wanted.detailType || detail.EventID !== wanted.eventId) {
+    return { kind: "ignored", reason: `not ${wanted.eventId} (${wanted.detailType})` };
+  }
+  if (!id.startsWith(`rds:${s.sourceIdentifier}-`)) return { kind: "ignored", reason: `snapshot ${id} is not an automated snapshot of ${s.sourceIdentifier}` };
+  return { kind: "snapshot-created", snapshot: id };
 }

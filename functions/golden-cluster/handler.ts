@@ -5,7 +5,22 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { type Golden, GoldenStepError, type GoldenSettings, abort, cleanup, create, prepare, rotatePassword, snapshot, snapshotStatus, status } from "./steps";
+import {
+  type Golden,
+  GoldenStepError,
+  type GoldenSettings,
+  type PrepareInput,
+  abort,
+  cleanup,
+  clusterStatus,
+  create,
+  createInstance,
+  prepare,
+  rotatePassword,
+  snapshot,
+  snapshotStatus,
+  status,
+} from "./steps";
 
 const logger = new Logger({ serviceName: "golden-cluster" });
 
@@ -30,11 +45,13 @@ const settings: GoldenSettings = {
 };
 const clients = { rds: new RDSClient({}), ssm: new SSMClient({}) };
 
-/** What the state machine sends: the action, the day's golden (after Prepare) and, for Prepare, the execution input. */
-export interface GoldenClusterEvent {
+/**
+ * What the state machine sends: the action, and the day's golden (after Prepare); Prepare gets the execution's input
+ * and start instead.
+ */
+export interface GoldenClusterEvent extends PrepareInput {
   readonly action: string;
   readonly golden?: Golden;
-  readonly input?: { day?: unknown };
 }
 
 export async function handler(event: GoldenClusterEvent): Promise<unknown> {
@@ -47,10 +64,16 @@ export async function handler(event: GoldenClusterEvent): Promise<unknown> {
   let result: unknown;
   switch (event.action) {
     case "prepare":
-      result = await prepare(clients, settings, event.input ?? {}, now);
+      result = await prepare(clients, settings, event, now);
       break;
     case "create":
       result = await create(clients, settings, g());
+      break;
+    case "clusterStatus":
+      result = await clusterStatus(clients, g());
+      break;
+    case "createInstance":
+      result = await createInstance(clients, settings, g());
       break;
     case "status":
       result = await status(clients, g());

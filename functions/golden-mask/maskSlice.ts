@@ -3,9 +3,13 @@
  * call of its own, `verify`. The state machine calls this until it reports `complete`; all progress lives in the
  * database (`_masking_*`), so a slice that is cut short, retried or run twice resumes instead of masking again.
  *
- *   masking   some chunks are left; this call masked what its budget allowed
- *   masked    every chunk is done, some of them in this call: verify gets the next call's full budget
- *   verified  every database verified: complete
+ *   masking    some chunks are left; this call masked what its budget allowed
+ *   masked     every chunk is done, some of them in this call: verify gets the next call's full budget
+ *   verifying  some databases are verified, the budget ran out before the rest: `resume` carries them to the next call
+ *   verified   every database verified: complete
+ *
+ * Verify runs one database at a time and stops starting new ones when the budget is spent, like masking; the
+ * databases already verified travel in `resume` (the state machine hands it back), so a long verify resumes.
  */
 import { type ConnectionOptions, type Rules, run } from "../../sql/masking";
 
@@ -16,8 +20,10 @@ export interface SliceOptions {
   readonly rules: Rules;
   /** Never logged, never returned. */
   readonly salt: string;
-  /** Milliseconds after which no new chunk starts (chunks in flight finish). */
+  /** Milliseconds after which no new chunk starts (chunks in flight finish), nor a new database's verify. */
   readonly budgetMs: number;
+  /** What the previous call returned as `resume` (null or absent on the first call). */
+  readonly resume?: SliceResume | null;
   /** Rows per chunk for a newly planned run. Default the engine's (10,000). */
   readonly chunkSize?: number;
   /** Parallel connections. Default the engine's (from the server's free connections and CPUs). */
@@ -34,10 +40,16 @@ export interface DatabaseSlice {
   readonly verified?: boolean;
 }
 
-/** What the state machine reads (`complete`) and logs. */
+/** Progress the state machine carries from one call to the next: the databases verified so far. */
+export interface SliceResume {
+  readonly verified: readonly string[];
+}
+
+/** What the state machine reads (`complete`, `resume`) and logs. */
 export interface SliceResult {
   readonly complete: boolean;
-  readonly phase: "masking" | "masked" | "verified";
+  readonly phase: "masking" | "masked" | "verifying" | "verified";
+  readonly resume: SliceResume;
   readonly databases: readonly DatabaseSlice[];
   readonly elapsedMs: number;
 }
@@ -51,33 +63,43 @@ export class MaskVerificationError extends Error {
 export async function maskSlice(o: SliceOptions): Promise<SliceResult> {
   const now = o.now ?? Date.now;
   const started = now();
+  const resume: SliceResume = { verified: [...(o.resume?.verified ?? [])] };
   const done: DatabaseSlice[] = [];
   const base = { connection: undefined as unknown as ConnectionOptions, rules: o.rules, salt: o.salt, chunkSize: o.chunkSize, concurrency: o.concurrency };
   for (const database of o.databases) {
     const left = o.budgetMs - (now() - started);
     // Until this slice has masked something, the next database with work always runs (a passed deadline still
     // masks one chunk per connection), so every slice makes progress; after that, it waits for the next slice.
-    if (left <= 0 && done.some((d) => d.chunksThisCall > 0)) return { complete: false, phase: "masking", databases: done, elapsedMs: now() - started };
+    if (left <= 0 && done.some((d) => d.chunksThisCall > 0)) return { complete: false, phase: "masking", resume, databases: done, elapsedMs: now() - started };
     const r = await run({ ...base, connection: o.connectionFor(database), timeBudgetMs: Math.max(0, left), verify: false });
     done.push({ database, masked: r.complete, chunksThisCall: r.chunksThisCall, chunksRemaining: r.chunksRemaining });
-    if (!r.complete) return { complete: false, phase: "masking", databases: done, elapsedMs: now() - started };
+    if (!r.complete) return { complete: false, phase: "masking", resume, databases: done, elapsedMs: now() - started };
   }
   // Verify is one pass per table and is not chunked: give it a call of its own rather than the end of a budget.
-  if (done.some((d) => d.chunksThisCall > 0)) return { complete: false, phase: "masked", databases: done, elapsedMs: now() - started };
+  if (done.some((d) => d.chunksThisCall > 0)) return { complete: false, phase: "masked", resume, databases: done, elapsedMs: now() - started };
 
-  const verified: DatabaseSlice[] = [];
-  const failed: string[] = [];
+  const verified = new Set(resume.verified.filter((d) => o.databases.includes(d)));
+  const slices: DatabaseSlice[] = [];
+  let checkedThisCall = 0;
   for (const d of done) {
+    if (verified.has(d.database)) {
+      slices.push({ ...d, verified: true });
+      continue;
+    }
+    // After at least one database this call, a spent budget hands the rest to the next call.
+    if (checkedThisCall > 0 && now() - started >= o.budgetMs) {
+      return { complete: false, phase: "verifying", resume: { verified: [...verified] }, databases: slices, elapsedMs: now() - started };
+    }
     // On a completed run, run() only verifies.
     const r = await run({ ...base, connection: o.connectionFor(d.database), verify: true });
-    const ok = r.complete && r.verify?.ok === true;
-    verified.push({ ...d, verified: ok });
-    if (!ok) {
+    checkedThisCall += 1;
+    if (!(r.complete && r.verify?.ok === true)) {
       const checks = (r.verify?.checks ?? []).filter((c) => !c.ok).map((c) => [c.check, c.table, c.column].filter(Boolean).join(":"));
-      failed.push(`${d.database} (${checks.join(", ") || "not complete"})`);
+      // Check names and tables only: verify's details hold counts, and no value ever reaches this message.
+      throw new MaskVerificationError(`verify failed for ${d.database} (${checks.join(", ") || "not complete"}); the golden is not published`);
     }
+    verified.add(d.database);
+    slices.push({ ...d, verified: true });
   }
-  // Check names and tables only: verify's details hold counts, and no value ever reaches this message.
-  if (failed.length > 0) throw new MaskVerificationError(`verify failed for ${failed.join("; ")}; the golden is not published`);
-  return { complete: true, phase: "verified", databases: verified, elapsedMs: now() - started };
+  return { complete: true, phase: "verified", resume: { verified: [...verified] }, databases: slices, elapsedMs: now() - started };
 }

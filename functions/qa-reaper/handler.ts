@@ -48,9 +48,14 @@ export async function handler(): Promise<ReaperReport> {
       error: (message, fields) => logger.error(message, fields ?? {}),
     },
   });
-  logger.info("sweep finished", { examined: report.examined, deleted: report.deletions.length, failed: report.failures.length });
-  if (report.failures.length > 0) {
-    throw new Error(`could not delete ${report.failures.length} expired QA clone(s): ${report.failures.map((f) => f.cluster).join(", ")}`);
-  }
+  logger.info("sweep finished", {
+    examined: report.examined,
+    deleted: report.deletions.length,
+    inProgress: report.inProgress.length,
+    blocked: report.blocked.length,
+    failed: report.failures.length,
+  });
+  const stuck = [...report.failures.map((f) => f.cluster), ...report.blocked.map((b) => b.cluster)];
+  if (stuck.length > 0) throw new Error(`could not delete ${stuck.length} expired QA clone(s): ${stuck.join(", ")}`);
   return report;
 }

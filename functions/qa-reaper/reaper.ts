@@ -8,6 +8,8 @@ import {
   DBInstanceNotFoundFault,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  InvalidDBInstanceStateFault,
   type RDSClient,
   paginateDescribeDBClusters,
   waitUntilDBInstanceDeleted,
@@ -36,8 +38,13 @@ export interface ReaperDeps {
   readonly logger: ReaperLogger;
 }
 
-/** What to do with one cluster. */
-export type Verdict = { readonly delete: true; readonly expiresAt: Date } | { readonly delete: false; readonly reason: string };
+/**
+ * What to do with one cluster. `blocked`: an expired clone of ours that cannot be deleted (a person must act: alert).
+ * `inProgress`: an expired clone already being deleted (progress, not a failure).
+ */
+export type Verdict =
+  | { readonly delete: true; readonly expiresAt: Date }
+  | { readonly delete: false; readonly reason: string; readonly blocked?: true; readonly inProgress?: true };
 
 function tagsOf(cluster: DBCluster): Record<string, string> {
   return Object.fromEntries((cluster.TagList ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ""]));
@@ -56,8 +63,8 @@ export function judge(cluster: DBCluster, now: Date, gracePeriodMs: number, envi
   const expiresAt = parseInstant(tags[QA_TAGS.expiresAt]);
   if (!expiresAt) return { delete: false, reason: "no valid expires-at tag" };
   if (now.getTime() < expiresAt.getTime() + gracePeriodMs) return { delete: false, reason: "not past expiry plus grace period" };
-  if (cluster.DeletionProtection) return { delete: false, reason: "deletion protection is on" };
-  if (cluster.Status === "deleting") return { delete: false, reason: "already being deleted" };
+  if (cluster.Status === "deleting") return { delete: false, reason: "already being deleted", inProgress: true };
+  if (cluster.DeletionProtection) return { delete: false, reason: "deletion protection is on", blocked: true };
   return { delete: true, expiresAt };
 }
 
@@ -76,6 +83,10 @@ export interface Deletion {
 export interface ReaperReport {
   examined: number;
   readonly deletions: Deletion[];
+  /** Expired clones RDS is already deleting (a previous run, or `qa reap`): progress. */
+  readonly inProgress: string[];
+  /** Expired clones this cannot delete (deletion protection): alerted, and the run fails. */
+  readonly blocked: Array<{ readonly cluster: string; readonly reason: string }>;
   readonly failures: Array<{ readonly cluster: string; readonly error: string }>;
 }
 
@@ -85,6 +96,18 @@ async function deleteInstance(rds: RDSClient, id: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (err instanceof DBInstanceNotFoundFault) return false; // already gone
+    // RDS answers InvalidDBInstanceState for an instance that is already being deleted (DeleteDBInstance API
+    // reference, Errors); that is progress. Any other state (creating, modifying) is a real failure.
+    if (err instanceof InvalidDBInstanceStateFault && (await instanceStatus(rds, id)) === "deleting") return false;
+    throw err;
+  }
+}
+
+async function instanceStatus(rds: RDSClient, id: string): Promise<string | undefined> {
+  try {
+    return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]?.DBInstanceStatus;
+  } catch (err) {
+    if (err instanceof DBInstanceNotFoundFault) return undefined;
     throw err;
   }
 }
@@ -129,7 +152,7 @@ async function alert(deps: ReaperDeps, subject: string, body: Record<string, unk
  */
 export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport> {
   const now = deps.now();
-  const report: ReaperReport = { examined: 0, deletions: [], failures: [] };
+  const report: ReaperReport = { examined: 0, deletions: [], inProgress: [], blocked: [], failures: [] };
   // DescribeDBClusters has no tag filter, so every page is read and judged here.
   for await (const page of paginateDescribeDBClusters({ client: deps.rds }, {})) {
     for (const cluster of page.DBClusters ?? []) {
@@ -137,9 +160,19 @@ export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport>
       const verdict = judge(cluster, now, deps.gracePeriodMs, deps.environment);
       const id = cluster.DBClusterIdentifier ?? "(unnamed)";
       if (!verdict.delete) {
-        if (tagsOf(cluster)[QA_TAGS.purpose] === QA_PURPOSE) {
-          const log = verdict.reason === "deletion protection is on" ? deps.logger.warn : deps.logger.info;
-          log.call(deps.logger, "left a QA-tagged cluster alone", { cluster: id, reason: verdict.reason });
+        if (verdict.inProgress) {
+          report.inProgress.push(id);
+          deps.logger.info("expired QA clone already being deleted", { cluster: id });
+        } else if (verdict.blocked) {
+          report.blocked.push({ cluster: id, reason: verdict.reason });
+          deps.logger.warn("expired QA clone cannot be deleted", { cluster: id, reason: verdict.reason });
+          await alert(deps, `QA clone ${id} expired but cannot be deleted: ${verdict.reason}`, {
+            cluster: id,
+            reason: verdict.reason,
+            action: "turn deletion protection off (or extend the clone with qa extend), then the next run deletes it",
+          });
+        } else if (tagsOf(cluster)[QA_TAGS.purpose] === QA_PURPOSE) {
+          deps.logger.info("left a QA-tagged cluster alone", { cluster: id, reason: verdict.reason });
         }
         continue;
       }

@@ -11,6 +11,16 @@ export interface ForwardedEvents {
   readonly pattern: pulumi.Input<Record<string, unknown>>;
 }
 
+/** An AWS service allowed to publish to the topic on behalf of this account. */
+export interface ServicePublisher {
+  /** Statement id. */
+  readonly sid: string;
+  /** Service principal, e.g. `budgets.amazonaws.com`. */
+  readonly service: string;
+  /** `aws:SourceArn` pattern the request must come from, e.g. `arn:aws:budgets::<account>:*`. */
+  readonly sourceArnLike: pulumi.Input<string>;
+}
+
 /** The SNS topic every alarm, failure and AWS Health event of one environment goes to. */
 export interface AlertTopicArgs {
   readonly topicName: string;
@@ -19,6 +29,11 @@ export interface AlertTopicArgs {
   /** Addresses subscribed by e-mail (each must confirm once). */
   readonly emails: readonly string[];
   readonly accountId: pulumi.Input<string>;
+  /**
+   * AWS services (besides EventBridge and CloudWatch) that publish for this account, each only from its own source
+   * ARNs (`aws:SourceArn`, confused-deputy protection), e.g. AWS Budgets. Default none.
+   */
+  readonly servicePublishers?: readonly ServicePublisher[];
   /** Event patterns forwarded to the topic, one EventBridge rule each. Default none. */
   readonly forwardedEvents?: readonly ForwardedEvents[];
 }
@@ -50,6 +65,14 @@ export class AlertTopic extends pulumi.ComponentResource {
             Resource: this.topic.arn,
             Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
           },
+          ...(args.servicePublishers ?? []).map((p) => ({
+            Sid: p.sid,
+            Effect: "Allow" as const,
+            Principal: { Service: p.service },
+            Action: "sns:Publish",
+            Resource: this.topic.arn,
+            Condition: { StringEquals: { "aws:SourceAccount": args.accountId }, ArnLike: { "aws:SourceArn": p.sourceArnLike } },
+          })),
           {
             Sid: "DenyInsecureTransport",
             Effect: "Deny",

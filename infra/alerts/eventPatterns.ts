@@ -1,5 +1,5 @@
 /** EventBridge patterns the platform forwards to its alert topic. */
-import { EXPORT_EVENT_DETAIL_TYPES, EXPORT_EVENT_OUTCOMES } from "../../contracts/exportEvents";
+import { EXPORT_EVENT_DETAIL_TYPES, EXPORT_EVENT_OUTCOMES, SNAPSHOT_CREATED_EVENTS } from "../../contracts/exportEvents";
 
 /** AWS Health services whose events page the team (the seed's "AWS Health → notification"). */
 export const HEALTH_SERVICES = ["RDS", "S3", "LAMBDA", "GLUE"] as const;
@@ -34,5 +34,18 @@ export function exportEventsPattern(environment: string, sourceIdentifier: strin
       EventID: Object.keys(EXPORT_EVENT_OUTCOMES),
       SourceIdentifier: [{ prefix: `rds:${sourceIdentifier}-` }, sourceIdentifier, { prefix: `${environment}-` }, ...extraPrefixes.map((prefix) => ({ prefix }))],
     },
+  };
+}
+
+/**
+ * A new automated snapshot of the source is ready (contracts/exportEvents SNAPSHOT_CREATED_EVENTS): automated
+ * snapshots are named `rds:<source>-<time>`, so the prefix keeps other sources' and manual snapshots out.
+ */
+export function snapshotCreatedPattern(snapshotType: "cluster" | "instance", sourceIdentifier: string): Record<string, unknown> {
+  const event = SNAPSHOT_CREATED_EVENTS[snapshotType];
+  return {
+    source: ["aws.rds"],
+    "detail-type": [event.detailType],
+    detail: { EventID: [event.eventId], SourceIdentifier: [{ prefix: `rds:${sourceIdentifier}-` }] },
   };
 }

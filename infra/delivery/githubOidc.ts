@@ -14,13 +14,20 @@ export interface GitHubOidcArgs {
   readonly createOidcProvider: boolean;
   /** GitHub environment whose jobs may deploy (its protection rules are the approval gate). */
   readonly deployEnvironment: string;
+  /**
+   * GitHub environment whose jobs may preview (required reviewers make it an approval gate). Absent: any
+   * pull-request job of the repository may preview.
+   */
+  readonly previewEnvironment?: string;
   readonly previewRoleName: string;
   readonly deployRoleName: string;
-  /** Physical name prefix of this environment's roles, which the deploy role may manage: `data-platform-<env>-`. */
+  /**
+   * Physical name prefix of this environment (`data-platform-<env>-`): the roles the deploy role may manage, and the
+   * buckets whose objects it may touch besides the state.
+   */
   readonly rolePrefix: string;
+  /** This stack's own folder of the state bucket and its own secrets-provider key. */
   readonly state: Omit<StateBackend, "partition">;
-  /** Buckets whose objects the preview role must never read (exports, query results). */
-  readonly dataBucketArns: readonly pulumi.Input<string>[];
   readonly accountId: pulumi.Input<string>;
   readonly partition: pulumi.Input<string>;
 }
@@ -39,9 +46,6 @@ export class GitHubOidc extends pulumi.ComponentResource {
     const url = `https://${GITHUB_OIDC_ISSUER}`;
     if (!/^[^/\s]+\/[^/\s]+$/.test(args.repository)) {
       throw new pulumi.InputPropertyError({ propertyPath: "repository", reason: 'must be "owner/repo"' });
-    }
-    if (args.dataBucketArns.length === 0) {
-      throw new pulumi.InputPropertyError({ propertyPath: "dataBucketArns", reason: "name the data buckets the preview role must not read" });
     }
     if (args.createOidcProvider) {
       // No thumbprints: AWS validates GitHub's certificate against its own trusted CAs for this issuer.
@@ -66,11 +70,16 @@ export class GitHubOidc extends pulumi.ComponentResource {
         roleName: args.previewRoleName,
         providerArn: this.providerArn,
         issuer: GITHUB_OIDC_ISSUER,
-        // pull_request jobs without an environment present this subject; forks get no id-token at all.
-        subjects: [subject("pull_request")],
-        description: `pulumi preview from pull requests of ${args.repository} (read-only)`,
+        // A job in an environment presents `environment:<name>` whatever triggered it, and only once the
+        // environment's reviewers approved; a pull_request job without one presents `pull_request`. Forks get no
+        // id-token at all. ("About security hardening with OpenID Connect", GitHub Docs: example subject claims.)
+        subjects: [subject(args.previewEnvironment === undefined ? "pull_request" : `environment:${args.previewEnvironment}`)],
+        description:
+          args.previewEnvironment === undefined
+            ? `pulumi preview from pull requests of ${args.repository} (read-only)`
+            : `pulumi preview from the ${args.previewEnvironment} environment of ${args.repository} (read-only)`,
         managedPolicyArns: [managed("ReadOnlyAccess")],
-        statements: previewRoleStatements({ state, dataBucketArns: args.dataBucketArns }),
+        statements: previewRoleStatements({ state }),
       },
       child,
     );
@@ -87,6 +96,7 @@ export class GitHubOidc extends pulumi.ComponentResource {
         managedPolicyArns: [managed("PowerUserAccess")],
         statements: deployRoleStatements({
           state,
+          ownBucketArns: [pulumi.interpolate`arn:${args.partition}:s3:::${args.rolePrefix}*`],
           accountId: args.accountId,
           rolePrefix: args.rolePrefix,
           deliveryRoleArns: [roleArn(args.previewRoleName), roleArn(args.deployRoleName)],

@@ -1,15 +1,19 @@
 /**
- * What the GitHub Actions roles may do. The preview role reads; the deploy role builds the platform. Both reach the
- * Pulumi state backend (an S3 bucket, optionally with an `awskms://` secrets provider key).
+ * What the GitHub Actions roles may do. The preview role reads; the deploy role builds the platform. Each reaches
+ * only its own stack's folder of the Pulumi state bucket and its own secrets-provider key, and explicit Denies keep
+ * it there whatever else is attached: a stg role never reads or writes prod's state nor decrypts prod's key.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { stateLocksPrefix, stateObjectsPrefix } from "../../contracts/stateBackend";
 import type { PolicyStatement } from "../security/policy";
 
-/** Where the Pulumi state lives. */
+/** This stack's folder of the Pulumi state backend and its secrets-provider key (contracts/stateBackend.ts). */
 export interface StateBackend {
   readonly bucket: string;
-  /** KMS key of the secrets provider / bucket encryption. */
-  readonly keyArn?: string;
+  /** The stack's folder in the bucket; its objects are `<prefix>/.pulumi/…`. */
+  readonly prefix: string;
+  /** KMS key of the stack's `awskms://` secrets provider. */
+  readonly keyArn: string;
   readonly partition: pulumi.Input<string>;
 }
 
@@ -29,59 +33,74 @@ export const ROLE_MUTATIONS = [
   "iam:UntagRole",
 ];
 
-/** Read the state; write only lock files (the diy backend locks a stack for preview as well as update). */
-function stateStatements(state: StateBackend, write: "locks" | "all"): PolicyStatement[] {
+/** Direct uses of a KMS key: the secrets provider encrypts and decrypts stack secrets with these. */
+const KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+
+/**
+ * Read this stack's state; write only lock files (the DIY backend locks a stack for preview as well as update) or
+ * everything under the folder; use the stack's key. Then the Denies that confine both roles to this stack.
+ */
+function stateStatements(state: StateBackend, write: "locks" | "all", ownBuckets: readonly pulumi.Input<string>[]): PolicyStatement[] {
   const bucketArn = pulumi.interpolate`arn:${state.partition}:s3:::${state.bucket}`;
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "ListState",
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: bucketArn,
-      Condition: { StringLike: { "s3:prefix": [".pulumi", ".pulumi/*"] } },
-    },
+  const objects = stateObjectsPrefix(state.prefix);
+  const ownObjects = pulumi.interpolate`${bucketArn}/${objects}*`;
+  // The backend lists keys under `<prefix>/.pulumi/` (stacks, history, backups, locks).
+  const ownListing = [objects.replace(/\/$/, ""), `${objects}*`];
+  return [
+    { Sid: "ListState", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": ownListing } } },
     {
       Sid: write === "all" ? "ReadWriteState" : "ReadState",
       Effect: "Allow",
       Action: write === "all" ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : "s3:GetObject",
-      Resource: pulumi.interpolate`${bucketArn}/.pulumi/*`,
+      Resource: ownObjects,
     },
-  ];
-  if (write === "locks") {
-    statements.push({
-      Sid: "LockStacks",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:DeleteObject"],
-      Resource: pulumi.interpolate`${bucketArn}/.pulumi/locks/*`,
-    });
-  }
-  if (state.keyArn !== undefined) {
-    statements.push({
+    ...(write === "locks"
+      ? [{ Sid: "LockStacks", Effect: "Allow" as const, Action: ["s3:PutObject", "s3:DeleteObject"], Resource: pulumi.interpolate`${bucketArn}/${stateLocksPrefix(state.prefix)}*` }]
+      : []),
+    {
       Sid: "UseStateKey",
       Effect: "Allow",
-      // Decrypt: stack secrets and state objects; GenerateDataKey/Encrypt: writing lock files (and, for deploys,
-      // the state and new secrets) under SSE-KMS.
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", ...(write === "all" ? ["kms:Encrypt"] : [])],
+      // Decrypt: stack secrets; Encrypt/GenerateDataKey: new secrets and the data key of a new stack (deploys only).
+      Action: ["kms:Decrypt", "kms:DescribeKey", ...(write === "all" ? ["kms:Encrypt", "kms:GenerateDataKey"] : [])],
       Resource: state.keyArn,
-    });
-  }
-  return statements;
+    },
+    {
+      Sid: "DenyListingOtherStacksState",
+      Effect: "Deny",
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: bucketArn,
+      // A negated operator also matches a listing without any prefix (IAM JSON policy elements: condition operators).
+      Condition: { StringNotLike: { "s3:prefix": ownListing } },
+    },
+    {
+      Sid: "DenyObjectsOutsideThisStack",
+      Effect: "Deny",
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+      // Everything but this stack's state folder (and, for the deploy role, this environment's own buckets, which
+      // `pulumi destroy` empties): no other stack's state, whatever managed policy is attached.
+      NotResource: [ownObjects, ...ownBuckets.map((b) => pulumi.interpolate`${b}/*`)],
+    },
+    {
+      Sid: "DenyOtherKeysDirectly",
+      Effect: "Deny",
+      Action: KEY_USE,
+      NotResource: state.keyArn,
+      // Direct calls only: services acting for the caller (Lambda encrypting a function's environment, S3 reading a
+      // bucket-encrypted object) carry kms:ViaService and are governed by the key policies.
+      Condition: { Null: { "kms:ViaService": "true" } },
+    },
+  ];
 }
 
 /**
  * Preview role: read-only. ReadOnlyAccess (attached alongside) covers `pulumi preview --refresh` and provider
  * lookups for every service the platform uses; these statements add the state backend and deny what read-only
- * would otherwise expose: export data, Athena results, secret values and parameters.
+ * would otherwise expose: any object but this stack's state (export data, query results, other stacks' state),
+ * Athena results, secret values and parameters.
  */
-export function previewRoleStatements(args: { readonly state: StateBackend; readonly dataBucketArns: readonly pulumi.Input<string>[] }): PolicyStatement[] {
+export function previewRoleStatements(args: { readonly state: StateBackend }): PolicyStatement[] {
   return [
-    ...stateStatements(args.state, "locks"),
-    {
-      Sid: "DenyPlatformData",
-      Effect: "Deny",
-      Action: ["s3:GetObject", "s3:GetObjectVersion"],
-      Resource: args.dataBucketArns.map((arn) => pulumi.interpolate`${arn}/*`),
-    },
+    ...stateStatements(args.state, "locks", []),
     {
       Sid: "DenyQueryResultsAndSecretValues",
       Effect: "Deny",
@@ -98,6 +117,8 @@ export function previewRoleStatements(args: { readonly state: StateBackend; read
  */
 export function deployRoleStatements(args: {
   readonly state: StateBackend;
+  /** Object ARN patterns of this environment's buckets (`arn:aws:s3:::data-platform-<env>-*`). */
+  readonly ownBucketArns: readonly pulumi.Input<string>[];
   readonly accountId: pulumi.Input<string>;
   /** Physical role name prefix of this environment, e.g. `data-platform-stg-`. */
   readonly rolePrefix: string;
@@ -108,7 +129,7 @@ export function deployRoleStatements(args: {
   const iamArn = (resource: string) => pulumi.interpolate`arn:${args.state.partition}:iam::${args.accountId}:${resource}`;
   const platformRoles = iamArn(`role/${args.rolePrefix}*`);
   const statements: PolicyStatement[] = [
-    ...stateStatements(args.state, "all"),
+    ...stateStatements(args.state, "all", args.ownBucketArns),
     {
       Sid: "ManagePlatformRoles",
       Effect: "Allow",

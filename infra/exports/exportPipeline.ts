@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EXPORT_METRICS } from "../../contracts/exportEvents";
+import { EXPORT_METRICS, RECONCILE_INPUT } from "../../contracts/exportEvents";
 import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
-import { exportEventsPattern } from "../alerts/eventPatterns";
+import { exportEventsPattern, snapshotCreatedPattern } from "../alerts/eventPatterns";
 import { NodeFunction } from "../compute/nodeFunction";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import { type ArnContext, exportEventsStatements, exportSnapshotStatements } from "./exportPolicies";
@@ -20,12 +20,24 @@ export interface ExportPipelineArgs {
     readonly schedulerRole: string;
     readonly schedule: string;
     readonly eventsRule: string;
+    /** The rule that starts the export on RDS's snapshot-created event. */
+    readonly snapshotRule: string;
+    /** The reconcile schedule and its scheduler role. */
+    readonly reconcileSchedule: string;
+    readonly reconcileSchedulerRole: string;
     readonly deadMansSwitch: string;
   };
   readonly sourceIdentifier: string;
   readonly snapshotType: "cluster" | "instance";
-  /** EventBridge Scheduler cron body (six fields, without `cron(...)`) and its IANA time zone. */
+  /**
+   * The fallback schedule: EventBridge Scheduler cron body (six fields, without `cron(...)`) and its IANA time zone.
+   * The export normally starts on RDS's snapshot-created event; the schedule catches a missed event.
+   */
   readonly schedule: { readonly cron: string; readonly timezone: string };
+  /** Reserved concurrency of the export function. Default none: accounts with a low concurrency quota reject any. */
+  readonly reservedConcurrency?: number;
+  /** Seconds the fallback waits for a snapshot still being created before it fails (Lambda then retries). Default 600. */
+  readonly snapshotWaitSeconds?: number;
   readonly exportOnly?: readonly string[];
   readonly exportsBucketName: pulumi.Input<string>;
   readonly exportsBucketArn: pulumi.Input<string>;
@@ -44,6 +56,8 @@ export interface ExportPipelineArgs {
    * its masked snapshot, and the events rule also matches the golden's snapshots.
    */
   readonly exportSource?: "raw" | "masked";
+  /** Announce each completed export ("export ready") to the alert topic. Default false. */
+  readonly exportNotices?: boolean;
   /** With `masked`: the function that starts (and retries) the masked export, and the golden snapshot prefix. */
   readonly masked?: { readonly exportFunctionName: string; readonly snapshotPrefix: string };
 }
@@ -55,7 +69,11 @@ export class ExportPipeline extends pulumi.ComponentResource {
   readonly eventsFunction: NodeFunction;
   /** The raw export schedule; absent with `exportSource: masked`. */
   readonly schedule?: aws.scheduler.Schedule;
+  /** Starts the raw export on the snapshot-created event; absent with `exportSource: masked`. */
+  readonly snapshotRule?: aws.cloudwatch.EventRule;
   readonly eventsRule: aws.cloudwatch.EventRule;
+  /** Runs export-events' reconcile every few hours. */
+  readonly reconcileSchedule: aws.scheduler.Schedule;
   readonly deadMansSwitch: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: ExportPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,6 +82,10 @@ export class ExportPipeline extends pulumi.ComponentResource {
       throw new pulumi.InputPropertyError({ propertyPath: "staleAfterHours", reason: "must be 25..168 hours for a daily export" });
     }
     const masked = args.exportSource === "masked";
+    const snapshotWaitSeconds = args.snapshotWaitSeconds ?? 600;
+    if (!Number.isInteger(snapshotWaitSeconds) || snapshotWaitSeconds < 0 || snapshotWaitSeconds > 900 - 120) {
+      throw new pulumi.InputPropertyError({ propertyPath: "snapshotWaitSeconds", reason: "must be 0..780 seconds (Lambda's 900-second limit, less 2 minutes for the export call)" });
+    }
     if (masked && !args.masked) {
       throw new pulumi.InputPropertyError({ propertyPath: "masked", reason: "exportSource masked needs the masked export function's name and the golden snapshot prefix" });
     }
@@ -87,10 +109,12 @@ export class ExportPipeline extends pulumi.ComponentResource {
             functionName: args.names.exportFunction,
             roleName: args.names.exportRole,
             source: "export-snapshot",
-            description: "starts today's RDS snapshot export to S3 (idempotent per day)",
-            timeoutSeconds: 60,
-            // One run at a time: two concurrent runs could both decide to start today's export.
-            reservedConcurrency: 1,
+            description: "starts the day's RDS snapshot export to S3 on the snapshot-created event or the fallback schedule (idempotent per day)",
+            // The fallback polls a snapshot that is still being created for up to snapshotWaitSeconds.
+            timeoutSeconds: snapshotWaitSeconds + 120,
+            // Optional: two concurrent runs are safe anyway (the second start of the same id gets
+            // ExportTaskAlreadyExistsFault and returns), and accounts with a low concurrency quota reject any reservation.
+            reservedConcurrency: args.reservedConcurrency,
             statements: exportSnapshotStatements({
               arns: args.arns,
               snapshotType: args.snapshotType,
@@ -107,6 +131,7 @@ export class ExportPipeline extends pulumi.ComponentResource {
               KMS_KEY_ARN: args.kmsKeyArn,
               EXPORT_ONLY: JSON.stringify(args.exportOnly ?? []),
               SCHEDULE_TIMEZONE: args.schedule.timezone,
+              SNAPSHOT_WAIT_SECONDS: String(snapshotWaitSeconds),
               ALERT_TOPIC_ARN: args.alertTopicArn,
             },
           },
@@ -137,6 +162,7 @@ export class ExportPipeline extends pulumi.ComponentResource {
           // Named in failure alerts as the way to retry: the masked export's function when the source is masked.
           EXPORT_FUNCTION_NAME: masked && args.masked ? args.masked.exportFunctionName : args.names.exportFunction,
           EXPORT_SOURCE: masked ? "masked" : "raw",
+          ...(args.exportNotices ? { EXPORT_NOTICES: "on" } : {}),
         },
       },
       child,
@@ -148,7 +174,7 @@ export class ExportPipeline extends pulumi.ComponentResource {
         name,
         {
           scheduleName: args.names.schedule,
-          description: "Daily RDS snapshot export",
+          description: "Fallback for the daily RDS snapshot export (the snapshot-created event normally starts it)",
           roleName: args.names.schedulerRole,
           accountId: args.arns.accountId,
           expression: `cron(${args.schedule.cron})`,
@@ -157,6 +183,29 @@ export class ExportPipeline extends pulumi.ComponentResource {
         },
         child,
       ).schedule;
+
+    if (this.exportFunction) {
+      this.snapshotRule = new aws.cloudwatch.EventRule(
+        `${name}-snapshot-created`,
+        {
+          name: args.names.snapshotRule,
+          description: `A new automated ${args.snapshotType} snapshot of ${args.sourceIdentifier} is ready: start the day's export`,
+          eventPattern: pulumi.jsonStringify(snapshotCreatedPattern(args.snapshotType, args.sourceIdentifier)),
+        },
+        child,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-snapshot-created-target`,
+        {
+          rule: this.snapshotRule.name,
+          arn: this.exportFunction.arn,
+          // Delivery retries only; a run that fails is retried by Lambda and then reaches the on-failure destination.
+          retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 6 * 3600 },
+        },
+        child,
+      );
+      this.exportFunction.allowInvoke(`${name}-snapshot-created-invoke`, "events.amazonaws.com", this.snapshotRule.arn);
+    }
 
     this.eventsRule = new aws.cloudwatch.EventRule(
       `${name}-events`,
@@ -178,6 +227,22 @@ export class ExportPipeline extends pulumi.ComponentResource {
     );
     this.eventsFunction.allowInvoke(`${name}-events-invoke`, "events.amazonaws.com", this.eventsRule.arn);
 
+    // Events are best-effort: every 6 hours, compare DescribeExportTasks with the catalog and move what a lost event
+    // or a failed move left behind (idempotent; a current catalog is left alone).
+    this.reconcileSchedule = createScheduledInvocation(
+      `${name}-reconcile`,
+      {
+        scheduleName: args.names.reconcileSchedule,
+        description: "Reconcile the stable Glue tables with the newest completed export",
+        roleName: args.names.reconcileSchedulerRole,
+        accountId: args.arns.accountId,
+        expression: "rate(6 hours)",
+        target: { kind: "lambda", arn: this.eventsFunction.arn },
+        input: { ...RECONCILE_INPUT },
+      },
+      child,
+    ).schedule;
+
     this.deadMansSwitch = deadMansSwitchAlarm(
       `${name}-dead-mans-switch`,
       {
@@ -193,6 +258,11 @@ export class ExportPipeline extends pulumi.ComponentResource {
       },
       child,
     );
-    this.registerOutputs({ exportFunction: this.exportFunction?.name, eventsFunction: this.eventsFunction.name, schedule: this.schedule?.name });
+    this.registerOutputs({
+      exportFunction: this.exportFunction?.name,
+      eventsFunction: this.eventsFunction.name,
+      schedule: this.schedule?.name,
+      snapshotRule: this.snapshotRule?.name,
+    });
   }
 }

@@ -16,17 +16,12 @@ export interface ArnContext {
 /** `arn:<partition>:rds:<region>:<account>:<resource>` */
 export const rdsArn = (c: ArnContext, resource: string) => pulumi.interpolate`arn:${c.partition}:rds:${c.region}:${c.accountId}:${resource}`;
 
-/** Statement that lets RDS export tasks be started and read: neither action supports resource-level permissions. */
-function exportTaskStatement(actions: string[]): PolicyStatement {
-  return {
-    Sid: "StartAndReadExportTasks",
-    Effect: "Allow",
-    Action: actions,
-    // The Service Authorization Reference lists no resource type for rds:StartExportTask or
-    // rds:DescribeExportTasks, so "*" is the only value AWS accepts. What is exported is still bounded: the snapshot
-    // must be readable below, the only role that can be passed is the export role, and it writes one prefix.
-    Resource: "*",
-  };
+/**
+ * Statement that lets RDS export tasks be read. The code looks tasks up by identifier, a request that names no
+ * resource, so AWS authorises it on "*" only; the tasks' contents are metadata (status, counts, the snapshot).
+ */
+function readExportTasksStatement(): PolicyStatement {
+  return { Sid: "ReadExportTasks", Effect: "Allow", Action: "rds:DescribeExportTasks", Resource: "*" };
 }
 
 /** export-snapshot: find the source's automated snapshots, start and check today's export task. (NodeFunction adds
@@ -55,7 +50,9 @@ export function exportSnapshotStatements(args: {
           Action: "rds:DescribeDBSnapshots",
           Resource: [rdsArn(a, `db:${src}`), rdsArn(a, `snapshot:rds:${src}-*`)],
         };
-  return [describeSnapshots, ...startExportStatements({ exportRoleArn: args.exportRoleArn, kmsKeyArn: args.kmsKeyArn })];
+  // Only the source's automated snapshots (`rds:<source>-<timestamp>`) may be exported.
+  const snapshots = rdsArn(a, args.snapshotType === "cluster" ? `cluster-snapshot:rds:${src}-*` : `snapshot:rds:${src}-*`);
+  return [describeSnapshots, ...startExportStatements({ snapshotArns: [snapshots], exportRoleArn: args.exportRoleArn, kmsKeyArn: args.kmsKeyArn })];
 }
 
 /**
@@ -63,9 +60,15 @@ export function exportSnapshotStatements(args: {
  * (to RDS exports only) and the KMS grant the export takes on the CMK. Shared by the raw daily export and the golden
  * refresh's masked export.
  */
-export function startExportStatements(args: { readonly exportRoleArn: pulumi.Input<string>; readonly kmsKeyArn: pulumi.Input<string> }): PolicyStatement[] {
+export function startExportStatements(args: {
+  /** The snapshots that may be exported: StartExportTask is authorised on the snapshot it exports. */
+  readonly snapshotArns: readonly pulumi.Input<string>[];
+  readonly exportRoleArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}): PolicyStatement[] {
   return [
-    exportTaskStatement(["rds:StartExportTask", "rds:DescribeExportTasks"]),
+    { Sid: "StartExportsOfTheseSnapshots", Effect: "Allow", Action: "rds:StartExportTask", Resource: [...args.snapshotArns] },
+    readExportTasksStatement(),
     {
       Sid: "PassOnlyTheExportRole",
       Effect: "Allow",
@@ -76,10 +79,18 @@ export function startExportStatements(args: { readonly exportRoleArn: pulumi.Inp
     {
       Sid: "GrantExportAccessToTheKey",
       Effect: "Allow",
-      // StartExportTask creates a grant on the CMK for the export; the caller needs CreateGrant and DescribeKey.
-      Action: ["kms:CreateGrant", "kms:DescribeKey"],
+      // StartExportTask creates a grant on the CMK for the export (Exporting DB cluster data to Amazon S3).
+      Action: "kms:CreateGrant",
       Resource: args.kmsKeyArn,
       Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+    {
+      Sid: "DescribeTheExportKey",
+      Effect: "Allow",
+      // RDS describes the key as the caller first. A DescribeKey request never carries kms:GrantIsForAWSResource,
+      // so it cannot share the grant statement's condition.
+      Action: "kms:DescribeKey",
+      Resource: args.kmsKeyArn,
     },
   ];
 }
@@ -97,7 +108,7 @@ export function exportEventsStatements(args: {
   // Only the metadata files at an export's root: this function can never read the exported rows (PII).
   const metadata = `${args.exportsPrefix}/*/export_tables_info_*`;
   return [
-    { ...exportTaskStatement(["rds:DescribeExportTasks"]), Sid: "ReadExportTasks" },
+    readExportTasksStatement(),
     {
       Sid: "ListExportMetadata",
       Effect: "Allow",
@@ -111,7 +122,8 @@ export function exportEventsStatements(args: {
     {
       Sid: "MoveStableTables",
       Effect: "Allow",
-      Action: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
+      // GetTables: the reconcile run reads where every stable table points.
+      Action: ["glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
       Resource: [glueArn("catalog"), glueArn(`database/${args.glueDatabaseName}`), glueArn(`table/${args.glueDatabaseName}/*`)],
     },
   ];

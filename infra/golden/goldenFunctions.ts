@@ -13,6 +13,9 @@ export interface FunctionNames {
   readonly roleName: string;
 }
 
+/** Timeout of the cluster and export step functions, seconds: each call returns at once (the machine waits). */
+export const GOLDEN_CLUSTER_TIMEOUT_SECONDS = 60;
+
 /** Everything the four step Lambdas are built from. */
 export interface GoldenFunctionsArgs {
   readonly environment: string;
@@ -21,6 +24,7 @@ export interface GoldenFunctionsArgs {
   readonly names: { readonly cluster: FunctionNames; readonly mask: FunctionNames; readonly export: FunctionNames; readonly publish: FunctionNames };
   readonly sourceClusterId: string;
   readonly databases: readonly string[];
+  readonly skipSchemas: readonly string[];
   readonly instanceClass: string;
   readonly retentionDays: number;
   readonly dayLeadHours: number;
@@ -91,7 +95,7 @@ export function createGoldenFunctions(name: string, args: GoldenFunctionsArgs, o
       ...args.names.cluster,
       source: "golden-cluster",
       description: "golden lifecycle: clone, wait, managed password, snapshot, abort, clean up (one action per call)",
-      timeoutSeconds: 60,
+      timeoutSeconds: GOLDEN_CLUSTER_TIMEOUT_SECONDS,
       statements: clusterStatements(args.scope),
       environment: {
         ENVIRONMENT: args.environment,
@@ -126,6 +130,7 @@ export function createGoldenFunctions(name: string, args: GoldenFunctionsArgs, o
         ENVIRONMENT: args.environment,
         SOURCE_CLUSTER_ID: args.sourceClusterId,
         DATABASES: args.databases.join(","),
+        SKIP_SCHEMAS: args.skipSchemas.join(","),
         SALT_SECRET_ARN: args.scope.saltSecretArn,
         MASK_BUDGET_SECONDS: String(args.mask.budgetSeconds),
       },
@@ -143,7 +148,7 @@ export function createGoldenFunctions(name: string, args: GoldenFunctionsArgs, o
         ...args.names.export,
         source: "golden-export",
         description: "starts the day's analytics export from the masked golden snapshot (idempotent per day)",
-        timeoutSeconds: 60,
+        timeoutSeconds: GOLDEN_CLUSTER_TIMEOUT_SECONDS,
         reservedConcurrency: 1,
         statements: exportStatements({ ...args.scope, exportRoleArn: args.export.rdsExportRoleArn }),
         environment: {

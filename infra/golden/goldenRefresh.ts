@@ -1,13 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { GOLDEN_METRIC, GOLDEN_PARAMETER_PLACEHOLDER, goldenParameterName } from "../../contracts/golden";
 import { deadMansSwitchAlarm } from "../alerts/deadMansSwitch";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import type { ArnContext } from "../exports/exportPolicies";
 import { ServiceRole } from "../security/serviceRole";
 import { goldenDefinition } from "./definition";
-import { type FunctionNames, type GoldenFunctions, createGoldenFunctions } from "./goldenFunctions";
+import { type FunctionNames, GOLDEN_CLUSTER_TIMEOUT_SECONDS, type GoldenFunctions, createGoldenFunctions } from "./goldenFunctions";
 import { type GoldenNetwork, createGoldenNetwork } from "./goldenNetwork";
 import { stateMachineStatements } from "./goldenPolicies";
 
@@ -31,6 +30,8 @@ export interface GoldenRefreshArgs {
   };
   readonly sourceClusterId: string;
   readonly databases: readonly string[];
+  /** Non-system schemas that are neither masked nor a reason to refuse the golden. Default none. */
+  readonly skipSchemas?: readonly string[];
   /** EventBridge Scheduler cron body (six fields) and IANA time zone of the refresh. */
   readonly schedule: { readonly cron: string; readonly timezone: string };
   /** The export schedule's time zone and the refresh's lead on it: goldens are named after export days. */
@@ -98,15 +99,14 @@ export class GoldenRefresh extends pulumi.ComponentResource {
       child,
     );
 
-    // The masking salt: random, CMK-encrypted, stable across days (so masked values join from one day to the next),
-    // read only by the mask Lambda. It lives in the state as a Pulumi secret and is never an output.
+    // The masking salt: CMK-encrypted, stable across days (so masked values join from one day to the next), used
+    // only by the mask Lambda. Created without a value: Secrets Manager generates it on the first slice
+    // (functions/golden-mask/salt.ts), so the salt is never in the program, the state or a preview.
     this.saltSecret = new aws.secretsmanager.Secret(
       `${name}-salt`,
-      { name: args.names.saltSecret, description: "Masking salt of the golden refresh (#4 engine's MASKING_SALT)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: saltRecoveryDays },
+      { name: args.names.saltSecret, description: "Masking salt of the golden refresh (the masking engine's MASKING_SALT)", kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: saltRecoveryDays },
       child,
     );
-    const salt = new random.RandomPassword(`${name}-salt-value`, { length: 48, special: false }, child);
-    new aws.secretsmanager.SecretVersion(`${name}-salt-version`, { secretId: this.saltSecret.id, secretString: salt.result }, child);
 
     const parameterName = goldenParameterName(env);
     // Created with a placeholder; from then on the state machine owns the value (ignoreChanges), so `pulumi up`
@@ -136,6 +136,7 @@ export class GoldenRefresh extends pulumi.ComponentResource {
         names: { cluster: args.names.cluster, mask: args.names.mask, export: args.names.export, publish: args.names.publish },
         sourceClusterId: args.sourceClusterId,
         databases: args.databases,
+        skipSchemas: args.skipSchemas ?? [],
         instanceClass: args.instanceClass,
         retentionDays: args.retentionDays,
         dayLeadHours: args.leadHours,
@@ -187,6 +188,7 @@ export class GoldenRefresh extends pulumi.ComponentResource {
             pollSeconds: POLL_SECONDS,
             maxPolls: MAX_POLLS,
             maxMaskSlices: args.mask.maxSlices,
+            timeouts: { cluster: GOLDEN_CLUSTER_TIMEOUT_SECONDS, mask: args.mask.timeoutSeconds, export: GOLDEN_CLUSTER_TIMEOUT_SECONDS, publish: GOLDEN_CLUSTER_TIMEOUT_SECONDS },
           }),
         ),
       );

@@ -62,6 +62,13 @@ export class QaCloneCluster extends pulumi.ComponentResource {
     });
     this.port = source.port;
     this.username = source.masterUsername;
+    // The clone runs with the source's parameter groups: a restore without DBClusterParameterGroupName gets the
+    // engine's default group (RestoreDBClusterToPointInTime API reference), and so would a new instance (CreateDBInstance
+    // DBParameterGroupName), which changes SQL modes, time zone and character sets from what the application sees.
+    const sourceInstanceParameterGroup = source.clusterMembers.apply((members = []) => {
+      if (members.length === 0) throw new Error(`source cluster ${args.sourceClusterIdentifier} has no instance to take the instance parameter group from`);
+      return aws.rds.getInstanceOutput({ dbInstanceIdentifier: [...members].sort()[0] }, { parent: this }).dbParameterGroups.apply((groups) => groups[0]);
+    });
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: true, overrideSpecial: PASSWORD_SPECIALS }, { parent: this });
     this.password = password.result;
@@ -107,6 +114,7 @@ export class QaCloneCluster extends pulumi.ComponentResource {
         // answers to the source's password, but only from the networks allowed below and before anyone is handed it.
         masterPassword: this.password,
         port: this.port,
+        dbClusterParameterGroupName: source.dbClusterParameterGroupName,
         dbSubnetGroupName: subnetGroup.name,
         vpcSecurityGroupIds: [this.securityGroup.id],
         // No kmsKeyId: a copy-on-write clone shares the source's storage pages, so it keeps the source's key.
@@ -129,6 +137,7 @@ export class QaCloneCluster extends pulumi.ComponentResource {
         // The provider types the instance engine as a closed union; this value is what RDS reported for the source.
         engine: this.cluster.engine.apply((e) => e as aws.rds.EngineType),
         dbSubnetGroupName: subnetGroup.name,
+        dbParameterGroupName: sourceInstanceParameterGroup,
         publiclyAccessible: false,
         applyImmediately: true,
         tags,

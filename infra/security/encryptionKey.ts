@@ -44,8 +44,26 @@ export interface EncryptionKeyArgs {
    * the key. Default none.
    */
   readonly s3DecryptPrincipalArns?: readonly pulumi.Input<string>[];
+  /**
+   * Principals that may decrypt and generate data keys, and only through S3 in this region (`kms:ViaService`):
+   * readers that also write SSE-KMS objects, such as QuickSight's role writing Athena query results. Matched on
+   * `aws:PrincipalArn`, so they may be created after the key. Default none.
+   */
+  readonly s3ReadWritePrincipalArns?: readonly pulumi.Input<string>[];
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
+  /**
+   * The topics those services publish to. Their use of the key is scoped to these topics through the encryption
+   * context SNS sends (`aws:sns:topicArn`): a service's request to KMS carries no `aws:SourceAccount`. Required with
+   * `publisherServices`.
+   */
+  readonly encryptedTopicArns?: readonly pulumi.Input<string>[];
+  /**
+   * Service principals that may use the key only to publish to the named topics: the statement is pinned to SNS's
+   * encryption context `aws:sns:topicArn`, which SNS sets on every data key of an encrypted topic. For services
+   * such as AWS Budgets whose documentation gives no confused-deputy condition key for KMS. Default none.
+   */
+  readonly topicPublishers?: { readonly services: readonly string[]; readonly topicArns: readonly pulumi.Input<string>[] };
   /**
    * Let CloudWatch Logs encrypt log groups whose names start with one of these prefixes (e.g. the Glue crawler's
    * `/aws-glue/crawlers` and the platform's `/aws/lambda/data-platform-<env>-`). Default none.
@@ -111,14 +129,42 @@ export class EncryptionKey extends pulumi.ComponentResource {
         },
       });
     }
+    if (args.s3ReadWritePrincipalArns?.length) {
+      statements.push({
+        Sid: "S3ReadWritersThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": [...args.s3ReadWritePrincipalArns] },
+          StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${args.region}.amazonaws.com` },
+        },
+      });
+    }
     if (args.publisherServices?.length) {
+      if (!args.encryptedTopicArns?.length) {
+        throw new pulumi.InputPropertyError({ propertyPath: "encryptedTopicArns", reason: "name the topics the publisher services may use the key for" });
+      }
       statements.push({
         Sid: "ServicesPublishToEncryptedTopics",
         Effect: "Allow",
         Principal: { Service: [...args.publisherServices] },
+        // What SNS asks KMS for on the publishing service's behalf, for these topics only
+        // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [...args.encryptedTopicArns] } },
+      });
+    }
+    if (args.topicPublishers && args.topicPublishers.services.length > 0) {
+      statements.push({
+        Sid: "ServicesPublishToNamedTopics",
+        Effect: "Allow",
+        Principal: { Service: [...args.topicPublishers.services] },
         Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [...args.topicPublishers.topicArns] } },
       });
     }
     if (args.logGroupPrefixes?.length) {

@@ -6,13 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 
 type OneOrMany<T> = T | T[];
 
-/** One IAM statement. `Resource` is required: there is no implicit "*". */
+/** One IAM statement. `Resource` (or, in a Deny, `NotResource`) is required: there is no implicit "*". */
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: pulumi.Input<Record<string, pulumi.Input<OneOrMany<pulumi.Input<string>>>> | "*">;
   readonly Action: OneOrMany<string>;
   readonly Resource?: pulumi.Input<OneOrMany<pulumi.Input<string>>>;
+  /** Only in a Deny: "everything but these" (the guardrails refuse it in an Allow). */
+  readonly NotResource?: pulumi.Input<OneOrMany<pulumi.Input<string>>>;
   readonly Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<OneOrMany<pulumi.Input<string>>>>>>;
 }
 

@@ -30,16 +30,17 @@ describe("npm run plan (child process)", function () {
     const { code, stdout } = cli(["plan", "prod"]);
     expect(code).to.equal(0);
     expect(stdout).to.contain('▸ GoldenRefresh "golden"');
-    expect(stdout).to.match(/state machine data-platform-prod-golden-refresh \(STANDARD\): \d+ states, 14 tasks, timeout 43200s/);
+    expect(stdout).to.match(/state machine data-platform-prod-golden-refresh \(STANDARD\): \d+ states, 17 tasks, timeout 43200s/);
     expect(stdout).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-export, data-platform-prod-golden-publish");
-    expect(stdout).to.contain("retries: bounded on every task; catch: 13 of 14 tasks");
+    expect(stdout).to.contain("retries: bounded on every task; catch: 15 of 17 tasks");
     expect(stdout).to.match(/logs ALL with execution data → arn:aws:logs:ap-northeast-1:123456789012:log-group:\/aws\/vendedlogs\/states\/data-platform-prod-golden-refresh:\*; tracing off/);
     expect(stdout).to.contain("schedule data-platform-prod-golden-refresh: cron(0 21 * * ? *) in Asia/Tokyo");
     expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-failed: Sum of AWS/States/ExecutionsFailed");
     expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-timedout: Sum of AWS/States/ExecutionsTimedOut");
     expect(stdout).to.contain("alarm data-platform-prod-golden-refresh-no-golden-published: Sum of DataPlatform/Golden/GoldenPublished (Environment=prod) < 1");
     expect(stdout).to.contain("parameter /data-platform/prod/golden/cluster-id (String)");
-    expect(stdout).to.contain("value of golden-salt-id: a Pulumi secret, never printed");
+    expect(stdout).to.contain("secret data-platform-prod-golden-masking-salt, encrypted with");
+    expect(stdout).to.not.contain("value of golden-salt"); // no value in the program: Secrets Manager generates it
     expect(stdout).to.not.contain("function data-platform-prod-export-snapshot");
     expect(stdout).to.not.contain("schedule data-platform-prod-daily-export");
   });
@@ -65,7 +66,7 @@ describe("npm run plan (child process)", function () {
       const { code, stdout } = cli(["plan", stack], stack === "prod" ? rawProdDir : REPO_ROOT);
       expect(code).to.equal(0);
       expect(stdout).to.contain(`function data-platform-${stack}-export-snapshot: nodejs22.x on arm64`);
-      expect(stdout).to.contain("reserved concurrency 1");
+      expect(stdout).to.contain('"EventID":["RDS-EVENT-0169"]');
       expect(stdout).to.match(/env vars: ALERT_TOPIC_ARN, ENVIRONMENT, EXPORT_BUCKET/);
       expect(stdout).to.match(/code sha256 [A-Za-z0-9+/]{43}=/);
       expect(stdout).to.contain(`schedule data-platform-${stack}-daily-export: cron(0 0 * * ? *) in Asia/Tokyo`);

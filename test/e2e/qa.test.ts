@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { qaProjectName } from "../../contracts/qaStack";
+import { FAKE_PULUMI_DIR, seedDiyStack } from "../support/fakePulumi";
 import { REPO_ROOT } from "../support/pulumi";
 
 const MAIN = path.join(REPO_ROOT, "automation/main.ts");
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
-const FAKE_PULUMI_DIR = path.join(REPO_ROOT, "test/support/fake-pulumi");
 /** PATH with node only: no real `pulumi` on it, whatever the machine has installed. */
 const NODE_ONLY_PATH = path.dirname(process.execPath);
 
@@ -22,12 +23,13 @@ function qa(args: string[], options: { env?: Record<string, string>; cwd?: strin
 }
 
 describe("npm run qa (child process)", function () {
-  this.timeout(120_000);
+  // Each case starts one or two CLI processes (tsx, and through the stand-in pulumi, node again): minutes on a loaded machine.
+  this.timeout(600_000);
 
-  it("--help lists create, list, extend, destroy and reap", () => {
+  it("--help lists every qa command", () => {
     const { code, stdout } = qa(["--help"]);
     expect(code).to.equal(0);
-    for (const cmd of ["create", "list", "extend", "destroy", "reap"]) expect(stdout).to.match(new RegExp(`\\n  ${cmd} `));
+    for (const cmd of ["create", "list", "status", "password", "connect", "extend", "reset", "destroy", "recover", "reap"]) expect(stdout).to.match(new RegExp(`\\n  ${cmd} `));
   });
 
   it("create --help documents every flag", () => {
@@ -102,20 +104,19 @@ describe("npm run qa (child process)", function () {
 
   describe("through the Automation API against a stand-in pulumi CLI", () => {
     let dir: string;
-    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}`, FAKE_PULUMI_STATE: path.join(dir, "state.json"), FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
+    // setsid(1) for the process-group launcher lives in /usr/bin or /bin; the stand-in pulumi comes first.
+    const env = () => ({ PATH: `${FAKE_PULUMI_DIR}:${NODE_ONLY_PATH}:/usr/bin:/bin`, PULUMI_BACKEND_URL: `file://${dir}`, FAKE_PULUMI_LOG: path.join(dir, "calls.log") });
     before(() => {
       dir = mkdtempSync(path.join(tmpdir(), "qa-fake-"));
-      const stacks = {
-        "qa-expired": {
-          tags: { purpose: "qa", owner: "bob", "expires-at": "2020-01-01T04:00:00.000Z", "created-at": "2020-01-01T00:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
-          outputs: { endpoint: "data-platform-stg-qa-expired.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter2-secret", expiresAt: "2020-01-01T04:00:00.000Z" },
-        },
-        "qa-current": {
-          tags: { purpose: "qa", owner: "alice", "expires-at": "2999-01-01T00:00:00.000Z", "created-at": "2998-12-31T20:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
-          outputs: { endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter3-secret", expiresAt: "2999-01-01T00:00:00.000Z" },
-        },
-      };
-      writeFileSync(path.join(dir, "state.json"), JSON.stringify({ stacks }));
+      const project = qaProjectName("stg");
+      seedDiyStack(dir, project, "qa-expired", {
+        tags: { purpose: "qa", owner: "bob", "expires-at": "2020-01-01T04:00:00.000Z", "created-at": "2020-01-01T00:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
+        outputs: { endpoint: "data-platform-stg-qa-expired.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter2-secret", expiresAt: "2020-01-01T04:00:00.000Z" },
+      });
+      seedDiyStack(dir, project, "qa-current", {
+        tags: { purpose: "qa", owner: "alice", "expires-at": "2999-01-01T00:00:00.000Z", "created-at": "2998-12-31T20:00:00.000Z", status: "ready", source: "shop-stg-aurora" },
+        outputs: { endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com", port: 3306, user: "admin", password: "hunter3-secret", expiresAt: "2999-01-01T00:00:00.000Z" },
+      });
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -139,6 +140,19 @@ describe("npm run qa (child process)", function () {
         endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com",
       });
       expect(stdout).to.not.contain("hunter");
+    });
+
+    it("status --json shows one clone without its password", () => {
+      const status = qa(["status", "current", "--json"], { env: env() });
+      expect(status.code, status.stderr).to.equal(0);
+      expect(JSON.parse(status.stdout)).to.include({ name: "current", status: "ready", owner: "alice", endpoint: "data-platform-stg-qa-current.cluster-x.ap-northeast-1.rds.amazonaws.com" });
+      expect(status.stdout).to.not.contain("hunter");
+    });
+
+    it("connect --print gives the tunnel command and a URL without the password", () => {
+      const printed = qa(["connect", "current", "--print"], { env: env() });
+      expect(printed.code, printed.stderr).to.equal(0);
+      expect(printed.stdout).to.contain("aws ssm start-session").and.contain("mysql://admin@127.0.0.1:13306/").and.not.contain("hunter");
     });
 
     it("reap --dry-run --json names exactly the expired clone and destroys nothing", () => {

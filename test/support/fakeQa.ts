@@ -5,30 +5,43 @@ import {
   OperationCancelledError,
   type OperationOptions,
   type OutputValues,
+  type PendingOperation,
   type QaStackInfo,
   type QaWorkspace,
   StackBusyError,
   StackExistsError,
   StackNotFoundError,
 } from "../../automation/qa/workspace";
-import { CLONE_EXPIRES_KEY, parseCloneStackConfig } from "../../stacks/qaClone";
+import { CLONE_CONFIG_OUTPUT, CLONE_EXPIRES_KEY, parseCloneStackConfig, storedCloneConfig } from "../../stacks/qaClone";
 import type { QaDeps } from "../../automation/commands/qa/common";
 
+/** A stack as the backend keeps it: no config (that lives in each workspace folder). */
 interface FakeStack {
-  config: Record<string, string>;
   tags: Record<string, string>;
   outputs: Record<string, { value: unknown; secret: boolean }>;
   /** Cloud resources the stack holds (by type). */
   resources: string[];
   updateInProgress: boolean;
+  /** A lock file a killed `up` left behind (pkg/backend/diy/lock.go: the unlock is deferred, so it never ran). */
+  staleLock?: boolean;
+  /** Operations the state records as begun and never finished. */
+  pending?: PendingOperation[];
+  /** Set when the stack's tags/outputs cannot be read (listStacks reports it as `error`). */
+  unreadable?: string;
 }
 
 /** Runs before `up` returns; may throw, wait for the signal, or record resources. */
 export type UpHook = (stack: string, options: OperationOptions, fake: InMemoryWorkspace) => Promise<void>;
 
-/** A QaWorkspace that keeps stacks in a Map and records every call. */
+/**
+ * A QaWorkspace that keeps stacks in a Map (the backend) and records every call. Like the real CLI, config lives in
+ * the workspace folder (`Pulumi.<stack>.yaml`, https://www.pulumi.com/docs/iac/concepts/config/), which is per
+ * process: `anotherProcess()` shares the backend but starts with an empty folder, as a LocalWorkspace without workDir
+ * does (sdk/nodejs/automation/localWorkspace.ts).
+ */
 export class InMemoryWorkspace implements QaWorkspace {
-  readonly stacks = new Map<string, FakeStack>();
+  /** This process's workspace folder: config by stack. */
+  readonly folder = new Map<string, Record<string, string>>();
   /** `"<method> <stack>"` per call, in order. */
   readonly calls: string[] = [];
   upHook?: UpHook;
@@ -36,16 +49,44 @@ export class InMemoryWorkspace implements QaWorkspace {
   /** Runs at the start of every destroy (lets a test press Ctrl-C again during cleanup). */
   onDestroy?: () => void;
 
+  constructor(readonly stacks = new Map<string, FakeStack>()) {}
+
+  /** The same backend seen from a new process (empty workspace folder). */
+  anotherProcess(): InMemoryWorkspace {
+    const other = new InMemoryWorkspace(this.stacks);
+    other.upHook = this.upHook;
+    return other;
+  }
+
   private get(stack: string): FakeStack {
     const s = this.stacks.get(stack);
     if (!s) throw new StackNotFoundError(`stack ${stack} not found`);
     return s;
   }
 
+  /** Fails like the DIY backend when a lock is held (lock.go checkForLock). */
+  private unlocked(stack: string): FakeStack {
+    const s = this.get(stack);
+    if (s.staleLock || s.updateInProgress) {
+      throw new StackBusyError("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+    }
+    return s;
+  }
+
+  /**
+   * What a `qa create` killed while its cluster was being created leaves: the lock, a pending create of the cluster,
+   * and the resources created before it.
+   */
+  leaveKilledCreate(stack: string, clusterUrn = `urn:pulumi:${stack}::qa::aws:rds/cluster:Cluster::clone-cluster`): void {
+    const s = this.get(stack);
+    s.staleLock = true;
+    s.resources = ["aws:ec2/securityGroup:SecurityGroup"];
+    s.pending = [{ urn: clusterUrn, type: "aws:rds/cluster:Cluster", op: "creating" }];
+  }
+
   /** Adds an existing stack, e.g. another user's clone. */
   seed(stack: string, tags: Record<string, string>, outputs: Record<string, unknown> = {}, resources = ["aws:rds/cluster:Cluster"]): void {
     this.stacks.set(stack, {
-      config: {},
       tags: { ...tags },
       outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, secret: k === "password" }])),
       resources: [...resources],
@@ -56,7 +97,7 @@ export class InMemoryWorkspace implements QaWorkspace {
   async createStack(stack: string): Promise<void> {
     this.calls.push(`createStack ${stack}`);
     if (this.stacks.has(stack)) throw new StackExistsError(`stack '${stack}' already exists`);
-    this.stacks.set(stack, { config: {}, tags: {}, outputs: {}, resources: [], updateInProgress: false });
+    this.stacks.set(stack, { tags: {}, outputs: {}, resources: [], updateInProgress: false });
   }
 
   async selectStack(stack: string): Promise<void> {
@@ -66,14 +107,14 @@ export class InMemoryWorkspace implements QaWorkspace {
 
   async setConfig(stack: string, values: Readonly<Record<string, string>>): Promise<void> {
     this.calls.push(`setConfig ${stack}`);
-    Object.assign(this.get(stack).config, values);
+    this.get(stack);
+    this.folder.set(stack, { ...this.folder.get(stack), ...values });
   }
 
-  /** Behaves like the inline program: a cluster and an instance, outputs from the stack's config. */
+  /** Behaves like the inline program: a cluster and an instance, outputs from this folder's config (which it needs). */
   async up(stack: string, options: OperationOptions = {}): Promise<OutputValues> {
     this.calls.push(`up ${stack}`);
-    const s = this.get(stack);
-    if (s.updateInProgress) throw new StackBusyError(`stack ${stack} is locked`);
+    const s = this.unlocked(stack);
     s.updateInProgress = true;
     try {
       for (const type of ["aws:ec2/securityGroup:SecurityGroup", "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"]) {
@@ -86,14 +127,16 @@ export class InMemoryWorkspace implements QaWorkspace {
       options.onOutput?.(`Updating (${stack})\n`);
       await this.upHook?.(stack, options, this);
       if (options.signal?.aborted) throw new OperationCancelledError("the update was cancelled");
-      const { spec } = parseCloneStackConfig(s.config);
+      const config = this.folder.get(stack) ?? {};
+      const { spec } = parseCloneStackConfig(config);
       const id = `data-platform-${spec.environment}-${stack}`;
       s.outputs = {
         endpoint: { value: `${id}.cluster-fake.ap-northeast-1.rds.amazonaws.com`, secret: false },
         port: { value: 3306, secret: false },
         user: { value: "admin", secret: false },
         password: { value: "fake-Secret-pw#1", secret: true },
-        expiresAt: { value: s.config[CLONE_EXPIRES_KEY], secret: false },
+        expiresAt: { value: config[CLONE_EXPIRES_KEY], secret: false },
+        [CLONE_CONFIG_OUTPUT]: { value: storedCloneConfig(config), secret: false },
       };
       return s.outputs;
     } finally {
@@ -105,7 +148,9 @@ export class InMemoryWorkspace implements QaWorkspace {
     this.calls.push(`destroy ${stack}`);
     this.onDestroy?.();
     if (this.destroyError) throw this.destroyError;
-    const s = this.get(stack);
+    const s = this.unlocked(stack);
+    // Pending creates survive a destroy (pkg/backend/snapshot.go); other pending operations are settled by it.
+    s.pending = (s.pending ?? []).filter((p) => p.op === "creating");
     options.onOutput?.(`Destroying (${stack})\n`);
     s.resources = [];
     s.outputs = {};
@@ -113,19 +158,39 @@ export class InMemoryWorkspace implements QaWorkspace {
 
   async removeStack(stack: string): Promise<void> {
     this.calls.push(`removeStack ${stack}`);
-    const s = this.get(stack);
+    const s = this.unlocked(stack);
     if (s.resources.length > 0) throw new Error(`stack ${stack} still has resources`);
     this.stacks.delete(stack);
+    this.folder.delete(stack);
+  }
+
+  async cancel(stack: string): Promise<void> {
+    this.calls.push(`cancel ${stack}`);
+    this.get(stack).staleLock = false;
+  }
+
+  async pendingOperations(stack: string): Promise<PendingOperation[]> {
+    return [...(this.get(stack).pending ?? [])];
+  }
+
+  async clearPendingCreates(stack: string): Promise<void> {
+    this.calls.push(`clearPendingCreates ${stack}`);
+    const s = this.unlocked(stack);
+    s.pending = (s.pending ?? []).filter((p) => p.op !== "creating");
   }
 
   async listStacks(): Promise<QaStackInfo[]> {
     this.calls.push("listStacks");
-    return [...this.stacks.entries()].map(([name, s]) => ({
-      name,
-      updateInProgress: s.updateInProgress,
-      tags: { ...s.tags },
-      outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, o]) => [k, { value: o.secret ? undefined : o.value, secret: o.secret }])),
-    }));
+    return [...this.stacks.entries()].map(([name, s]) =>
+      s.unreadable
+        ? { name, updateInProgress: false, tags: {}, outputs: {}, error: s.unreadable }
+        : {
+            name,
+            updateInProgress: s.updateInProgress,
+            tags: { ...s.tags },
+            outputs: Object.fromEntries(Object.entries(s.outputs).map(([k, o]) => [k, { value: o.secret ? undefined : o.value, secret: o.secret }])),
+          },
+    );
   }
 
   async outputs(stack: string): Promise<OutputValues> {
@@ -164,6 +229,16 @@ export class FakeMasker implements MaskingRunner {
     options.onPhase?.("verifying", target.databases[0]);
     return { databases: target.databases.map((database) => ({ database, report: { tables: 4, verified: true } })) };
   }
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
 }
 
 /** A clock that stands still until moved. */

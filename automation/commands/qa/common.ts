@@ -1,8 +1,8 @@
 /** What every qa command shares: injected dependencies, input validation, and how a stack reads as a clone. */
-import { QA_TAGS, cloneNameProblem, formatDuration, parseDuration, parseInstant, parseQaStackName } from "../../../contracts/qaStack";
+import { QA_TAGS, cloneNameProblem, formatDuration, parseDuration, parseInstant, parseQaStackName, qaStackName } from "../../../contracts/qaStack";
 import { UsageError } from "../../errors";
 import type { MaskingRunner } from "../../qa/masking";
-import type { QaStackInfo, QaWorkspace } from "../../qa/workspace";
+import { type QaStackInfo, type QaWorkspace, StackNotFoundError } from "../../qa/workspace";
 
 /** Injected into every qa command, so tests run them against an in-memory workspace, a fake masker and a fixed clock. */
 export interface QaDeps {
@@ -35,6 +35,18 @@ export function requireCloneName(name: string): string {
   return name;
 }
 
+/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
+export async function selectClone(workspace: QaWorkspace, name: string): Promise<string> {
+  const stack = qaStackName(requireCloneName(name));
+  try {
+    await workspace.selectStack(stack);
+  } catch (err) {
+    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
+    throw err;
+  }
+  return stack;
+}
+
 /** A TTL flag in milliseconds, at most `maxTtl`, or a UsageError (exit 2). */
 export function requireTtl(text: string, maxTtl: number): number {
   const ms = parseDuration(text);
@@ -62,7 +74,7 @@ export interface CloneSummary {
   readonly source: string | null;
   readonly createdAt: string | null;
   readonly expiresAt: string | null;
-  /** creating, masking, ready; `expired` once past its expiry; `(updating)` while an update runs. */
+  /** creating, masking, ready; `expired` once past its expiry; `(updating)` while an update runs; `unreadable: …`. */
   readonly status: string;
   readonly endpoint: string | null;
 }
@@ -76,6 +88,7 @@ export function summarise(info: QaStackInfo, now: Date): CloneSummary | undefine
   const endpoint = info.outputs.endpoint?.value;
   let status = info.tags[QA_TAGS.status] ?? "unknown";
   if (expires && expires.getTime() <= now.getTime()) status = "expired";
+  if (info.error !== undefined) status = `unreadable: ${info.error}`;
   if (info.updateInProgress) status = `${status} (updating)`;
   return {
     name,

@@ -28,6 +28,8 @@ export interface CreateOptions {
   readonly source?: string;
   readonly instanceClass?: string;
   readonly owner?: string;
+  /** Recorded in the stack tag `created-by` (e.g. `run-<id>` in CI); `qa recover --created-by` checks it. */
+  readonly createdBy?: string;
 }
 
 /** A create request that passed validation. */
@@ -44,6 +46,7 @@ export interface CreateRequest {
   readonly fromGolden: boolean;
   readonly instanceClass: string;
   readonly owner: string;
+  readonly createdBy?: string;
 }
 
 /** Masking that did not run because the clone's source is the masked golden. */
@@ -94,7 +97,7 @@ export function validateCreate(settings: QaSettings, options: CreateOptions, def
     const allowed = [...(golden ? [`${golden} (the published golden)`] : []), ...sources];
     throw new UsageError(`--source ${source} is not a configured clone source; allowed: ${allowed.join(", ")}`);
   }
-  return { name, stack: qaStackName(name), ttl, source, fromGolden, instanceClass, owner };
+  return { name, stack: qaStackName(name), ttl, source, fromGolden, instanceClass, owner, createdBy: options.createdBy };
 }
 
 /** The flags that need no lookup (name, TTL, instance class, owner), checked before any AWS call. @throws UsageError */
@@ -175,7 +178,7 @@ export async function createClone(
   const tags = qaResourceTags({ environment: settings.environment, cloneName: name, owner: request.owner, source: request.source, createdAt, expiresAt });
   try {
     progress.phase("creating stack");
-    await workspace.setTags(stack, { ...tags, [QA_TAGS.status]: "creating" });
+    await workspace.setTags(stack, { ...tags, [QA_TAGS.status]: "creating", ...(request.createdBy ? { [QA_TAGS.createdBy]: request.createdBy } : {}) });
     const spec: CloneSpec = {
       environment: settings.environment,
       cloneName: name,

@@ -1,22 +1,22 @@
 /** `qa extend` and `qa destroy`: move a clone's expiry, or throw it away. */
-import { QA_TAGS, formatDuration, parseInstant, qaStackName } from "../../../contracts/qaStack";
-import { CLONE_EXPIRES_KEY } from "../../../stacks/qaClone";
+import { QA_TAGS, formatDuration, parseInstant } from "../../../contracts/qaStack";
+import { CLONE_CONFIG_OUTPUT, CLONE_EXPIRES_KEY } from "../../../stacks/qaClone";
 import { UsageError } from "../../errors";
 import { Progress } from "../../qa/progress";
 import type { QaSettings } from "../../qa/settings";
-import { type QaWorkspace, StackNotFoundError } from "../../qa/workspace";
-import { type QaDeps, requireCloneName, requireTtl } from "./common";
+import type { QaWorkspace } from "../../qa/workspace";
+import { type QaDeps, requireTtl, selectClone } from "./common";
 
-/** Selects a clone's stack; an unknown name is a usage error (exit 2). */
-async function selectClone(workspace: QaWorkspace, name: string): Promise<string> {
-  const stack = qaStackName(requireCloneName(name));
-  try {
-    await workspace.selectStack(stack);
-  } catch (err) {
-    if (err instanceof StackNotFoundError) throw new UsageError(`no QA clone named ${name} (stack ${stack} does not exist); see "qa list"`);
-    throw err;
+/**
+ * The config a clone was last deployed with, from its stack's state. This process's workspace folder holds no config
+ * for a stack another process created, and `up` without it would fail (or, worse, build a different clone).
+ */
+export async function storedConfig(workspace: QaWorkspace, stack: string): Promise<Record<string, string>> {
+  const stored = (await workspace.outputs(stack))[CLONE_CONFIG_OUTPUT]?.value;
+  if (typeof stored !== "object" || stored === null || Object.values(stored).some((v) => typeof v !== "string")) {
+    throw new Error(`stack ${stack} does not hold its config (output ${CLONE_CONFIG_OUTPUT}); it was created by an older "qa create": destroy and re-create it`);
   }
-  return stack;
+  return stored as Record<string, string>;
 }
 
 /** What `qa extend` prints. */
@@ -49,7 +49,7 @@ export async function extendClone(settings: QaSettings, options: { readonly name
   }
   const progress = new Progress(deps.stderr, deps.clock, stack);
   progress.phase("updating expiry tags");
-  await deps.workspace.setConfig(stack, { [CLONE_EXPIRES_KEY]: expiresAt.toISOString() });
+  await deps.workspace.setConfig(stack, { ...(await storedConfig(deps.workspace, stack)), [CLONE_EXPIRES_KEY]: expiresAt.toISOString() });
   await deps.workspace.up(stack, { onOutput: (text) => progress.output(text) });
   await deps.workspace.setTags(stack, { [QA_TAGS.expiresAt]: expiresAt.toISOString() });
   progress.done(`${options.name} now expires at ${expiresAt.toISOString()}`);

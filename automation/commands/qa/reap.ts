@@ -11,7 +11,7 @@ export interface ReapSelection {
   readonly expired: CloneSummary[];
   readonly kept: CloneSummary[];
   /** Clone stacks whose expiry cannot be read: never destroyed blindly. */
-  readonly unreadable: CloneSummary[];
+  readonly unreadable: Array<{ readonly clone: CloneSummary; readonly reason: string }>;
 }
 
 /** Splits the project's stacks into expired, kept and unreadable clones. Other stacks are ignored. */
@@ -21,7 +21,8 @@ export function selectExpired(stacks: readonly QaStackInfo[], now: Date): ReapSe
     const clone = summarise(info, now);
     if (!clone) continue;
     const expires = cloneExpiry(info);
-    if (!expires) selection.unreadable.push(clone);
+    if (info.error !== undefined) selection.unreadable.push({ clone, reason: info.error });
+    else if (!expires) selection.unreadable.push({ clone, reason: "no readable expiry" });
     else if (expires.getTime() <= now.getTime()) selection.expired.push(clone);
     else selection.kept.push(clone);
   }
@@ -35,7 +36,8 @@ export interface ReapResult {
   readonly reaped: string[];
   readonly failed: Array<{ readonly name: string; readonly error: string }>;
   readonly kept: string[];
-  readonly unreadable: string[];
+  /** Left alone, with the reason; `qa recover <name>` deals with a stack that is stuck. */
+  readonly unreadable: Array<{ readonly name: string; readonly reason: string }>;
 }
 
 /** Reaping finished but some clones could not be destroyed. Exit 1, after the result is printed. */
@@ -51,7 +53,7 @@ export async function reapClones(options: { readonly dryRun?: boolean }, deps: Q
     reaped: [],
     failed: [],
     kept: selection.kept.map((c) => c.name),
-    unreadable: selection.unreadable.map((c) => c.name),
+    unreadable: selection.unreadable.map((u) => ({ name: u.clone.name, reason: u.reason })),
   };
   for (const clone of selection.expired) {
     if (result.dryRun) {

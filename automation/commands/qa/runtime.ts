@@ -2,12 +2,15 @@
  * Wiring of the qa commands to the real world, used by automation/cli.ts only: settings from Pulumi.<stack>.yaml,
  * the Automation API workspace, the masking engine's CLI, stdout/stderr. The commands themselves never see these.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { qaProjectName } from "../../../contracts/qaStack";
 import { CliMaskingRunner } from "../../qa/masking";
 import type { QaSettings } from "../../qa/settings";
+import { freeLocalPort, openTunnel } from "../../qa/tunnel";
+import type { ConnectRunner } from "./access";
 import type { QaDeps } from "./common";
 import type { CreatedClone } from "./create";
 import type { ReapResult } from "./reap";
@@ -37,7 +40,7 @@ export async function realDeps(settings: QaSettings, stderr: (text: string) => v
     projectName: qaProjectName(settings.environment),
     program: async () => (await import("../../../stacks/qaClone")).default(),
     secretsProvider: settings.qa.secretsProvider,
-    forwardInterrupt: !process.stdin.isTTY,
+    platformStack: settings.stack,
   });
   let salt = process.env.MASKING_SALT;
   if (!salt) {
@@ -48,9 +51,32 @@ export async function realDeps(settings: QaSettings, stderr: (text: string) => v
   return { workspace, masker, clock: () => new Date(), stderr };
 }
 
+/** `qa connect` with real processes: the tunnel from ../../qa/tunnel, `mysql` attached to the terminal. */
+export function realConnectRunner(): ConnectRunner {
+  return {
+    freePort: freeLocalPort,
+    openTunnel: (line, port) => openTunnel(line, port),
+    runClient: (line, env) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(line.command, [...line.args], { stdio: "inherit", env: { ...process.env, ...env } });
+        // Ctrl-C belongs to the mysql client (it cancels the running query); this process waits for it to exit.
+        const ignore = () => undefined;
+        process.on("SIGINT", ignore);
+        child.once("error", (err) => {
+          process.off("SIGINT", ignore);
+          reject(new Error(`could not start ${line.command}: ${err.message} (install the MySQL client)`, { cause: err }));
+        });
+        child.once("exit", (code, signal) => {
+          process.off("SIGINT", ignore);
+          resolve(code ?? (signal ? 128 : 1));
+        });
+      }),
+  };
+}
+
 /** Human-readable `qa create` result (the password only when it was asked for). */
-export function renderCreated(c: CreatedClone, environment: string): string {
-  const secretHint = `hidden; pass --show-secrets, or: pulumi stack output password --show-secrets --stack organization/${qaProjectName(environment)}/${c.stack}`;
+export function renderCreated(c: CreatedClone): string {
+  const secretHint = `hidden; pass --show-secrets, or run: qa password ${c.name}`;
   const how = "skipped" in c.masking ? `cloned from the masked golden ${c.masking.golden}; masking skipped` : "masked and verified";
   return [
     `clone ${c.name} is ready: ${how}`,
@@ -78,7 +104,7 @@ export async function publishedGoldenFor(settings: QaSettings): Promise<string |
 export function renderReap(r: ReapResult): string {
   const verb = r.dryRun ? "would reap" : "reaped";
   const lines = [`${verb}: ${r.reaped.join(", ") || "none"}`, `kept: ${r.kept.join(", ") || "none"}`];
-  if (r.unreadable.length) lines.push(`no readable expiry (left alone): ${r.unreadable.join(", ")}`);
+  for (const u of r.unreadable) lines.push(`left alone: ${u.name}: ${u.reason} (see "qa status ${u.name}"; "qa recover ${u.name}" destroys it)`);
   for (const f of r.failed) lines.push(`FAILED ${f.name}: ${f.error}`);
   return lines.join("\n");
 }

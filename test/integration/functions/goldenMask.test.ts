@@ -38,7 +38,8 @@ describe("golden-mask slices on MariaDB", function () {
     const dbs = [await fresh("golden_a"), await fresh("golden_b")];
     const slices: SliceResult[] = [];
     for (let i = 0; i < 500; i += 1) {
-      const r = await maskSlice({
+      const r: SliceResult = await maskSlice({
+        resume: slices[slices.length - 1]?.resume,
         databases: dbs.map((d) => d.name),
         connectionFor: connections(dbs),
         rules: ecommerceRules(),
@@ -58,8 +59,10 @@ describe("golden-mask slices on MariaDB", function () {
     const masking = slices.filter((s) => s.phase === "masking");
     expect(masking.length).to.be.greaterThan(5);
     expect(masking.every((s) => s.databases.some((d) => d.chunksThisCall >= 1))).to.equal(true);
-    // The slice that finished the masking handed verify to the next one, which masked nothing.
-    expect(slices[slices.length - 2].phase).to.equal("masked");
+    // The slice that finished the masking handed verify to the next ones, which masked nothing: with a spent budget,
+    // one database per slice, the verified ones carried forward in `resume`.
+    expect(slices.slice(slices.findIndex((s) => s.phase === "masked")).map((s) => s.phase)).to.deep.equal(["masked", "verifying", "verified"]);
+    expect(slices[slices.length - 2].resume.verified).to.deep.equal([dbs[0].name]);
     expect(last.databases.every((d) => d.chunksThisCall === 0)).to.equal(true);
     // The second database waited for the first: it was only started once the first was fully masked.
     const firstTouchOfB = slices.findIndex((s) => s.databases.some((d) => d.database === dbs[1].name));

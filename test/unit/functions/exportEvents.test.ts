@@ -1,11 +1,13 @@
-import { CreateTableCommand, EntityNotFoundException, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
+import { CreateTableCommand, EntityNotFoundException, GetTablesCommand, GlueClient, UpdateTableCommand } from "@aws-sdk/client-glue";
 import { DescribeExportTasksCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { hiveType, parseTablesInfo } from "../../../functions/export-events/catalog";
+import { declareColumn, parseTablesInfo, tableInput } from "../../../functions/export-events/catalog";
+import { DB_SCHEMA_TABLE_FORM, DB_TABLE_FORM } from "../../fixtures/exportTablesInfo";
 import { metricSink } from "../../../functions/shared/metrics";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -19,6 +21,7 @@ const ENV = {
   GLUE_DATABASE: "data_platform_stg",
   ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts",
   EXPORT_FUNCTION_NAME: "data-platform-stg-export-snapshot",
+  EXPORT_NOTICES: "on",
   AWS_REGION: "ap-northeast-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };
@@ -75,6 +78,7 @@ const TABLES_INFO = {
 };
 
 describe("export-events", () => {
+  recordSdkRequests("export-events", ENV, rdsMock, s3Mock, glueMock, snsMock);
   let handler: (event: unknown) => Promise<any>;
   let metricLines: string[];
   const originalWrite = metricSink.write;
@@ -132,7 +136,8 @@ describe("export-events", () => {
         { Name: "email", Type: "string" },
         { Name: "created_at", Type: "timestamp" },
       ]);
-      expect(update.TableInput?.Parameters).to.include({ classification: "parquet", "data_platform.export_id": "stg-20240302" });
+      expect(update.TableInput?.Parameters).to.include({ classification: "parquet", EXTERNAL: "TRUE", "data_platform.export_id": "stg-20240302" });
+      expect(update.TableInput?.PartitionKeys).to.deep.equal([]);
       const create = glueMock.commandCalls(CreateTableCommand)[0].args[0].input;
       expect(create.TableInput?.Name).to.equal("shop_orders");
       expect(create.TableInput?.StorageDescriptor?.Columns).to.deep.equal([
@@ -151,7 +156,7 @@ describe("export-events", () => {
 
     it("skips tables that did not export completely", async () => {
       const result = await handler(rdsEvent("RDS-EVENT-0164"));
-      expect(result.skipped).to.deep.equal(["shop.audit_log"]);
+      expect(result.skipped).to.deep.equal(["shop.audit_log: status FAILED"]);
     });
 
     it('emits the "export completed" metric as an EMF line for the dead-man\'s switch', async () => {
@@ -169,6 +174,26 @@ describe("export-events", () => {
         },
       ]);
       expect(doc).to.include({ Environment: "stg", ExportCompleted: 1, TablesCataloged: 2 });
+    });
+
+    it("announces the ready export once, with its tables, size, duration and Athena database", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({
+        ExportTasks: [{ ...completedTask, TaskStartTime: new Date("2024-03-02T01:15:00Z"), TotalExtractedDataInGB: 3 }],
+      });
+      await handler(rdsEvent("RDS-EVENT-0164"));
+      const publishes = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+      expect(publishes).to.have.length(1);
+      expect(publishes[0]).to.include({ Subject: "[data-platform stg] export stg-20240302 ready: 2 tables", MessageStructure: "json" });
+      const email = JSON.parse(publishes[0].Message!).email as string;
+      expect(email).to.contain("tables: shop_orders, shop_users").and.to.contain("athenaDatabase: data_platform_stg");
+      expect(email).to.contain(`extractedBytes: ${3 * 1024 ** 3}`).and.to.contain("durationMinutes: 45").and.to.contain("skippedTables: shop.audit_log");
+    });
+
+    it("still reports the export cataloged when the notice cannot be sent", async () => {
+      snsMock.on(PublishCommand).rejects(new Error("KMS.AccessDeniedException"));
+      const result = await handler(rdsEvent("RDS-EVENT-0164"));
+      expect(result).to.include({ action: "cataloged" });
+      expect(metricLines).to.have.length(1);
     });
 
     it("alerts, emits no metric and rethrows when the export lists no usable table", async () => {
@@ -205,6 +230,70 @@ describe("export-events", () => {
     rdsMock.on(DescribeExportTasksCommand, { ExportTaskIdentifier: "stg-20240302" }).resolves({ ExportTasks: [{ ...completedTask, Status: "FAILED" }] });
     const result = await handler(rdsEvent("RDS-EVENT-0162", "stg-20240302"));
     expect(result).to.include({ action: "alerted" });
+  });
+
+  describe("when RDS and DescribeExportTasks disagree", () => {
+    it("rethrows (so Lambda retries) when the event says completed but the task still shows IN_PROGRESS", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, Status: "IN_PROGRESS", TaskEndTime: undefined }] });
+      const err = await handler(rdsEvent("RDS-EVENT-0164")).catch((e: unknown) => e);
+      expect(err).to.have.property("name", "StatusMismatchError");
+      expect(glueMock.calls()).to.have.length(0);
+    });
+  });
+
+  describe("reconcile", () => {
+    const reconcileInput = { source: "data-platform.reconcile" };
+    const tables = (pointers: Record<string, string>) => ({
+      TableList: Object.entries(pointers).map(([Name, id]) => ({ Name, DatabaseName: "data_platform_stg", Parameters: { "data_platform.export_id": id } })),
+    });
+    beforeEach(() => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({
+        ExportTasks: [
+          { ...completedTask, ExportTaskIdentifier: "stg-20240301" },
+          completedTask,
+          { ...completedTask, ExportTaskIdentifier: "stg-20240303", Status: "FAILED" },
+          // Another environment's newer export in the same bucket is never ours.
+          { ...completedTask, ExportTaskIdentifier: "prod-20240304" },
+        ],
+      });
+      exportMetadata();
+      glueMock.on(UpdateTableCommand).resolves({});
+    });
+
+    it("moves a completed export whose event was lost, reading every task in this bucket", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240301", shop_orders: "stg-20240301" }));
+      const result = await handler(reconcileInput);
+      expect(result).to.deep.equal({ action: "reconciled", newest: "stg-20240302", behind: ["shop_users", "shop_orders"], moved: true });
+      expect(rdsMock.commandCalls(DescribeExportTasksCommand)[0].args[0].input.Filters).to.deep.equal([{ Name: "s3-bucket", Values: [BUCKET] }]);
+      expect(glueMock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.TableInput?.StorageDescriptor?.Location)).to.deep.equal([
+        `s3://${BUCKET}/exports/stg-20240302/shop/shop.users/`,
+        `s3://${BUCKET}/exports/stg-20240302/shop/shop.orders/`,
+      ]);
+      expect(metricLines).to.have.length(1);
+    });
+
+    it("moves a table that is missing from the catalog", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302" }));
+      expect(await handler(reconcileInput)).to.deep.include({ behind: ["shop_orders"], moved: true });
+    });
+
+    it("is idempotent: a catalog on the newest export is left alone and no metric is emitted", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302", shop_orders: "stg-20240302", shop_audit_log: "stg-20240228" }));
+      expect(await handler(reconcileInput)).to.deep.equal({ action: "reconciled", newest: "stg-20240302", behind: [], moved: false });
+      expect(glueMock.commandCalls(UpdateTableCommand)).to.have.length(0);
+      expect(metricLines).to.have.length(0);
+    });
+
+    it("never moves a table back from a newer retry attempt", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302-r2", shop_orders: "stg-20240302-r2" }));
+      expect(await handler(reconcileInput)).to.deep.include({ moved: false });
+    });
+
+    it("does nothing when no export completed yet", async () => {
+      rdsMock.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ ...completedTask, Status: "IN_PROGRESS" }] });
+      expect(await handler(reconcileInput)).to.deep.equal({ action: "reconciled", behind: [], moved: false });
+      expect(glueMock.calls()).to.have.length(0);
+    });
   });
 
   describe("ignores malformed and foreign events safely", () => {
@@ -246,33 +335,69 @@ describe("export-events", () => {
 });
 
 describe("export metadata → Glue schema", () => {
-  it("maps MySQL types to the types RDS writes to Parquet", () => {
-    const t = (originalType: string, expectedExportedType?: string) => hiveType({ columnName: "c", originalType, expectedExportedType });
-    expect(t("int")).to.equal("int");
-    expect(t("int unsigned")).to.equal("bigint");
-    expect(t("tinyint")).to.equal("int");
-    expect(t("bigint")).to.equal("bigint");
-    expect(t("double")).to.equal("double");
-    expect(t("date")).to.equal("date");
-    expect(t("timestamp")).to.equal("timestamp");
-    expect(t("time")).to.equal("string");
-    expect(t("json")).to.equal("string");
-    expect(t("longblob")).to.equal("binary");
-    expect(hiveType({ columnName: "c", originalType: "decimal", originalNumPrecision: 65 })).to.equal("string");
-    expect(t("some_future_type", "int64")).to.equal("bigint");
+  const declared = (originalType: string, expectedExportedType?: string) => declareColumn({ columnName: "C", originalType, expectedExportedType });
+
+  it("declares each column from AWS's mapping, cross-checked with the type the export reports", () => {
+    expect(declared("date")).to.deep.include({ name: "c", type: "string" });
+    expect(declared("mediumint unsigned", "int64")).to.deep.include({ type: "bigint" });
+    expect(declared("bigint unsigned", "fixed_len_byte_array(9)")).to.deep.include({ type: "decimal(20,0)" });
+    expect(declared("char", "binary (UTF8)").type).to.equal("string");
+    expect(declared("decimal", "int64 (DECIMAL(12,2))").type).to.equal("decimal(12,2)");
+    expect(declared("some_future_type", "int64").type).to.equal("bigint");
   });
 
-  it("accepts only complete <db>.<table> targets with columns", () => {
+  it("follows the files when the reported primitive disagrees with the documented one, and says so", () => {
+    // A type string without ` unsigned`: documented INT32, but the file holds INT64.
+    const c = declared("mediumint", "int64");
+    expect(c.type).to.equal("bigint");
+    expect(c.disagreement).to.match(/documented as int \(INT32\) but the export reports int64/);
+    expect(declared("mediumint", "int32").disagreement).to.equal(undefined);
+  });
+
+  it("reads the db.table form (fixture DB_TABLE_FORM)", () => {
+    const parsed = parseTablesInfo(DB_TABLE_FORM);
+    expect(parsed.complete.map((t) => [t.database, t.schema, t.table])).to.deep.equal([
+      ["shop", undefined, "users"],
+      ["shop", undefined, "orders"],
+    ]);
+    expect(parsed.skipped).to.deep.equal(["shop.audit_log: status FAILED"]);
+    const input = tableInput(BUCKET, "stg-20240302", parsed.complete[0]);
+    expect(input.Name).to.equal("shop_users");
+    expect(input.StorageDescriptor?.Location).to.equal(`s3://${BUCKET}/exports/stg-20240302/shop/shop.users/`);
+    expect(input.StorageDescriptor?.Columns?.map((c) => `${c.Name} ${c.Type}`)).to.deep.equal([
+      "id decimal(20,0)",
+      "email string",
+      "birth_date string",
+      "login_count bigint",
+      "created_at timestamp",
+    ]);
+  });
+
+  it("reads the db.schema.table form (fixture DB_SCHEMA_TABLE_FORM)", () => {
+    const parsed = parseTablesInfo(DB_SCHEMA_TABLE_FORM);
+    expect(parsed.skipped).to.deep.equal([]);
+    const [customers, visits] = parsed.complete.map((t) => tableInput(BUCKET, "stg-20240302", t));
+    // The schema repeats the database: the same table, folder and Glue name as the db.table form.
+    expect(customers.Name).to.equal("shop_customers");
+    expect(customers.StorageDescriptor?.Location).to.equal(`s3://${BUCKET}/exports/stg-20240302/shop/shop.customers/`);
+    expect(visits.Name).to.equal("analytics_reporting_daily_visits");
+    expect(visits.StorageDescriptor?.Location).to.equal(`s3://${BUCKET}/exports/stg-20240302/analytics/reporting.daily_visits/`);
+    expect(visits.Parameters?.["data_platform.source_table"]).to.equal("analytics.reporting.daily_visits");
+  });
+
+  it("skips what it cannot map, and says why", () => {
     const parsed = parseTablesInfo({
       perTableStatus: [
         { target: "shop.users", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
-        { target: "postgres.public.users", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
+        { target: "a.b.c.d", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
         { target: "shop.bad-name", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "id", originalType: "int" }] } },
         { target: "shop.empty", status: "COMPLETE" },
+        { target: "shop.money", status: "COMPLETE", schemaMetadata: { originalTypeMappings: [{ columnName: "amount", originalType: "decimal" }] } },
         "garbage",
       ],
     });
     expect(parsed.complete.map((t) => `${t.database}.${t.table}`)).to.deep.equal(["shop.users"]);
-    expect(parsed.skipped).to.deep.equal(["postgres.public.users", "shop.bad-name", "shop.empty"]);
+    expect(parsed.skipped.map((s) => s.split(":")[0])).to.deep.equal(["a.b.c.d", "shop.bad-name", "shop.empty", "shop.money"]);
+    expect(parsed.skipped[3]).to.match(/precision and scale/);
   });
 });

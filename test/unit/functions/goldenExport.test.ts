@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { exportGolden } from "../../../functions/golden-export/goldenExport";
 import type { ExportTarget } from "../../../functions/shared/exportTask";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -53,6 +54,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe("golden-export", () => {
+  recordSdkRequests("golden-export", ENV, rdsMock, snsMock);
   beforeEach(() => {
     rdsMock.reset();
     snsMock.reset();

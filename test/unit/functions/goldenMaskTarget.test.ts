@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { goldenTarget } from "../../../functions/golden-mask/target";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const smMock = mockClient(SecretsManagerClient);
@@ -38,6 +39,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe("golden-mask target", () => {
+  recordSdkRequests("golden-mask", { ENVIRONMENT: settings.environment, SOURCE_CLUSTER_ID: settings.sourceClusterId }, rdsMock, smMock);
   beforeEach(() => {
     rdsMock.reset();
     smMock.reset();

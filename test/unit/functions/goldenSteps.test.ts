@@ -1,24 +1,19 @@
 import {
   CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
-  DBClusterNotFoundFault,
   DBClusterSnapshotNotFoundFault,
-  DBInstanceNotFoundFault,
-  DeleteDBClusterCommand,
-  DeleteDBClusterSnapshotCommand,
-  DeleteDBInstanceCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   ModifyDBClusterCommand,
   RDSClient,
-  RestoreDBClusterToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { abort, cleanup, create, prepare, rotatePassword, snapshot, snapshotStatus, status } from "../../../functions/golden-cluster/steps";
+import { abort, cleanup, clusterStatus, create, createInstance, prepare, rotatePassword, snapshot, snapshotStatus, status } from "../../../functions/golden-cluster/steps";
+import { type AwsFake, installAwsFake } from "../../support/awsFake";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rds = mockClient(RDSClient);
 const ssm = mockClient(SSMClient);
@@ -41,8 +36,6 @@ const goldenTags = [
   { Key: "purpose", Value: "golden" },
   { Key: "environment", Value: "prod" },
 ];
-const missingCluster = new DBClusterNotFoundFault({ message: "not found", $metadata: {} });
-const missingInstance = new DBInstanceNotFoundFault({ message: "not found", $metadata: {} });
 const missingSnapshot = new DBClusterSnapshotNotFoundFault({ message: "not found", $metadata: {} });
 const published = (value?: string) =>
   value === undefined
@@ -50,6 +43,14 @@ const published = (value?: string) =>
     : ssm.on(GetParameterCommand).resolves({ Parameter: { Value: value } });
 
 describe("golden refresh steps", () => {
+  const fixture = {
+    ENVIRONMENT: settings.environment,
+    SOURCE_CLUSTER_ID: settings.sourceClusterId,
+    DB_SUBNET_GROUP: settings.subnetGroupName,
+    KMS_KEY_ARN: settings.kmsKeyArn,
+    GOLDEN_PARAMETER: settings.parameterName,
+  };
+  recordSdkRequests("golden-cluster", fixture, rds, ssm);
   beforeEach(() => {
     rds.reset();
     ssm.reset();
@@ -75,42 +76,56 @@ describe("golden refresh steps", () => {
 
     it("reports a same-day rerun as already published, so the run is a no-op", async () => {
       published(golden.clusterId);
-      expect((await prepare(clients, settings, { day: "20261121" }, new Date())).alreadyPublished).to.equal(true);
+      expect((await prepare(clients, settings, { input: { day: "20261121" } }, new Date())).alreadyPublished).to.equal(true);
     });
 
     it("rejects a malformed day in the execution input", async () => {
       published();
       let err: unknown;
-      await prepare(clients, settings, { day: "2026-11-21" }, new Date()).catch((e: unknown) => (err = e));
+      await prepare(clients, settings, { input: { day: "2026-11-21" } }, new Date()).catch((e: unknown) => (err = e));
       expect(err).to.have.property("name", "GoldenStepError");
     });
   });
 
-  describe("create", () => {
-    it("clones the source copy-on-write with its engine, tagged golden, and adds one instance", async () => {
-      rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: "shop-prod-aurora" }).resolves({ DBClusters: [{ Engine: "aurora-mysql" }] });
-      rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: golden.clusterId }).rejects(missingCluster);
-      rds.on(DescribeDBInstancesCommand).rejects(missingInstance);
-      expect(await create(clients, settings, golden)).to.deep.equal({ created: [golden.clusterId, golden.instanceId] });
-      const restore = rds.commandCalls(RestoreDBClusterToPointInTimeCommand)[0].args[0].input;
-      expect(restore).to.deep.include({
-        DBClusterIdentifier: golden.clusterId,
-        SourceDBClusterIdentifier: "shop-prod-aurora",
-        RestoreType: "copy-on-write",
-        UseLatestRestorableTime: true,
-        DeletionProtection: false,
-      });
-      expect(restore.Tags).to.deep.include({ Key: "purpose", Value: "golden" });
-      const instance = rds.commandCalls(CreateDBInstanceCommand)[0].args[0].input;
-      expect(instance).to.deep.include({ DBClusterIdentifier: golden.clusterId, Engine: "aurora-mysql", DBInstanceClass: "db.r6g.large", PubliclyAccessible: false });
+  describe("create and createInstance (on the stateful RDS fake)", () => {
+    let aws: AwsFake;
+    beforeEach(() => {
+      aws = installAwsFake();
+      aws.rds.seedCluster({ id: "shop-prod-aurora", clusterParameterGroup: "shop-cluster-params", instanceParameterGroup: "shop-instance-params" });
+    });
+    afterEach(() => aws.restore());
+
+    it("clones the source copy-on-write with its cluster parameter group, tagged golden, and adds the instance once the clone is available", async () => {
+      expect(await create(clients, settings, golden)).to.deep.equal({ created: [golden.clusterId] });
+      const restore = aws.rds.calls.find((c) => c.operation === "RestoreDBClusterToPointInTime")?.input;
+      expect(restore).to.deep.include({ DBClusterIdentifier: golden.clusterId, SourceDBClusterIdentifier: "shop-prod-aurora", RestoreType: "copy-on-write", UseLatestRestorableTime: true, DeletionProtection: false });
+      expect(restore?.Tags).to.deep.include({ Key: "purpose", Value: "golden" });
+      expect(aws.rds.state.clusters.get(golden.clusterId)?.clusterParameterGroup).to.equal("shop-cluster-params");
+      expect((await clusterStatus(clients, golden)).ready).to.equal(false);
+      aws.clock.advance(600);
+      expect((await clusterStatus(clients, golden)).ready).to.equal(true);
+      expect(await createInstance(clients, settings, golden)).to.deep.equal({ created: [golden.instanceId] });
+      const instance = aws.rds.state.instances.get(golden.instanceId);
+      expect(instance).to.include({ clusterId: golden.clusterId, engine: "aurora-mysql", instanceClass: "db.r6g.large", publiclyAccessible: false, parameterGroup: "shop-instance-params" });
     });
 
     it("resumes: creates nothing that already exists", async () => {
-      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Engine: "aurora-mysql", DBClusterIdentifier: golden.clusterId }] });
-      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: golden.instanceId }] });
+      await create(clients, settings, golden);
+      aws.clock.advance(600);
+      await createInstance(clients, settings, golden);
       expect(await create(clients, settings, golden)).to.deep.equal({ created: [] });
-      expect(rds.commandCalls(RestoreDBClusterToPointInTimeCommand)).to.have.length(0);
-      expect(rds.commandCalls(CreateDBInstanceCommand)).to.have.length(0);
+      expect(await createInstance(clients, settings, golden)).to.deep.equal({ created: [] });
+      expect(aws.rds.calls.filter((c) => c.operation === "RestoreDBClusterToPointInTime" || c.operation === "CreateDBInstance")).to.have.length(2);
+    });
+
+    it("refuses, without retrying, while the day's golden from a failed run is still being deleted", async () => {
+      await create(clients, settings, golden);
+      aws.clock.advance(600);
+      await abort(clients, settings, golden);
+      let err: unknown;
+      await create(clients, settings, golden).catch((e: unknown) => (err = e));
+      expect(err).to.have.property("name", "GoldenStepError");
+      expect((err as Error).message).to.contain("still being deleted");
     });
   });
 
@@ -162,6 +177,7 @@ describe("golden refresh steps", () => {
   });
 
   describe("publish", () => {
+    recordSdkRequests("golden-publish", fixture, ssm, cw);
     it("writes the golden's identifier to the parameter and emits the dead-man's-switch metric", async () => {
       process.env.GOLDEN_PARAMETER = settings.parameterName;
       process.env.ENVIRONMENT = "prod";
@@ -174,72 +190,77 @@ describe("golden refresh steps", () => {
     });
   });
 
-  describe("cleanup", () => {
-    it("deletes the instances of superseded goldens within retention, but never the published or a newer golden's", async () => {
-      published("golden-prod-20261120");
-      rds.on(DescribeDBClustersCommand).resolves({
-        DBClusters: [
-          { DBClusterIdentifier: "golden-prod-20261119", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261119-instance" }] },
-          { DBClusterIdentifier: "golden-prod-20261120", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261120-instance" }] },
-          { DBClusterIdentifier: "golden-prod-20261121", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261121-instance" }] },
-        ],
-      });
-      rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
-      const { deleted } = await cleanup(clients, settings, new Date("2026-11-21T01:00:00Z"));
-      expect(deleted).to.deep.equal(["golden-prod-20261119-instance"]);
-      expect(rds.commandCalls(DeleteDBClusterCommand)).to.have.length(0);
+  describe("cleanup and abort (on the stateful RDS fake)", () => {
+    let aws: AwsFake;
+    const now = new Date("2026-11-21T01:00:00Z");
+    const tagged = [...goldenTags, { Key: "golden-day", Value: "x" }];
+    beforeEach(() => {
+      aws = installAwsFake({ start: now });
+      aws.rds.seedCluster({ id: "shop-prod-aurora" });
+    });
+    afterEach(() => aws.restore());
+    const publish = (id: string) => aws.ssm.parameters.set(settings.parameterName, { value: id, type: "String", version: 1, modified: now });
+    const seedGolden = (day: string, instances = true) =>
+      aws.rds.seedCluster({ id: `golden-prod-${day}`, tags: tagged, instances: instances ? [`golden-prod-${day}-instance`] : [] });
+
+    it("deletes the instances of superseded goldens within retention, but never the published one's, the previous one's (clones may still start from it) or a newer one's", async () => {
+      for (const day of ["20261118", "20261119", "20261120", "20261121"]) seedGolden(day);
+      publish("golden-prod-20261120");
+      const { deleted } = await cleanup(clients, { ...settings, retentionDays: 5 }, now);
+      expect(deleted).to.deep.equal(["golden-prod-20261118-instance"]);
+      expect(aws.rds.identifiers().clusters).to.include.members(["golden-prod-20261118", "golden-prod-20261119", "golden-prod-20261120", "golden-prod-20261121"]);
     });
 
     it("deletes goldens and golden snapshots past retention, instances first, never the published or untagged ones", async () => {
-      published("golden-prod-20261110");
-      rds.on(DescribeDBClustersCommand).resolves({
-        DBClusters: [
-          { DBClusterIdentifier: "golden-prod-20261101", TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: "golden-prod-20261101-instance" }] },
-          { DBClusterIdentifier: "golden-prod-20261110", TagList: goldenTags, DBClusterMembers: [] },
-          { DBClusterIdentifier: "golden-prod-20261120", TagList: goldenTags, DBClusterMembers: [] },
-          { DBClusterIdentifier: "golden-prod-20261102", TagList: [], DBClusterMembers: [] },
-          { DBClusterIdentifier: "shop-prod-aurora", TagList: goldenTags },
-          { DBClusterIdentifier: "golden-stg-20261101", TagList: goldenTags },
-        ],
-      });
-      rds.on(DescribeDBClusterSnapshotsCommand).resolves({
-        DBClusterSnapshots: [
-          { DBClusterSnapshotIdentifier: "golden-prod-20261101-snapshot", TagList: goldenTags },
-          { DBClusterSnapshotIdentifier: "golden-prod-20261110-snapshot", TagList: goldenTags },
-          { DBClusterSnapshotIdentifier: "rds:shop-prod-aurora-2026-11-01", TagList: goldenTags },
-        ],
-      });
-      const { deleted } = await cleanup(clients, settings, new Date("2026-11-21T01:00:00Z"));
+      seedGolden("20261101");
+      seedGolden("20261110", false);
+      seedGolden("20261120", false);
+      aws.rds.seedCluster({ id: "golden-prod-20261102", instances: [] });
+      aws.rds.seedCluster({ id: "golden-stg-20261101", tags: [...goldenTags.slice(0, 1), { Key: "environment", Value: "stg" }], instances: [] });
+      aws.rds.seedSnapshot("golden-prod-20261101-snapshot", "golden-prod-20261101", tagged);
+      aws.rds.seedSnapshot("golden-prod-20261110-snapshot", "golden-prod-20261110", tagged);
+      aws.rds.seedSnapshot("rds-shop-prod-aurora-2026-11-01", "shop-prod-aurora", tagged);
+      publish("golden-prod-20261110");
+      const { deleted } = await cleanup(clients, settings, now);
       expect(deleted).to.deep.equal(["golden-prod-20261101-instance", "golden-prod-20261101", "golden-prod-20261101-snapshot"]);
-      const order = rds.calls().map((c) => c.args[0].constructor.name).filter((n) => n.startsWith("Delete"));
-      expect(order).to.deep.equal(["DeleteDBInstanceCommand", "DeleteDBClusterCommand", "DeleteDBClusterSnapshotCommand"]);
-    });
-  });
-
-  describe("abort (the failure branch)", () => {
-    it("deletes the half-built golden: snapshot, instance, then cluster", async () => {
-      published("golden-prod-20261120");
-      rds.on(DeleteDBClusterSnapshotCommand).rejects(missingSnapshot);
-      rds.on(DescribeDBClustersCommand).resolves({
-        DBClusters: [{ DBClusterIdentifier: golden.clusterId, TagList: goldenTags, DBClusterMembers: [{ DBInstanceIdentifier: golden.instanceId }] }],
+      aws.clock.advance(3600);
+      expect(aws.rds.identifiers()).to.deep.equal({
+        clusters: ["shop-prod-aurora", "golden-prod-20261110", "golden-prod-20261120", "golden-prod-20261102", "golden-stg-20261101"],
+        instances: ["shop-prod-aurora-instance-1"],
+        snapshots: ["golden-prod-20261110-snapshot", "rds-shop-prod-aurora-2026-11-01"],
       });
-      expect(await abort(clients, settings, golden)).to.deep.equal({ deleted: [golden.instanceId, golden.clusterId] });
-      expect(rds.commandCalls(DeleteDBClusterCommand)[0].args[0].input).to.deep.equal({ DBClusterIdentifier: golden.clusterId, SkipFinalSnapshot: true });
     });
 
-    it("never deletes the published golden", async () => {
-      published(golden.clusterId);
+    it("abort deletes the half-built golden: snapshot, instance, then cluster, leaving nothing", async () => {
+      publish("golden-prod-20261120");
+      seedGolden("20261121");
+      aws.rds.seedSnapshot(golden.snapshotId, golden.clusterId, tagged);
+      expect(await abort(clients, settings, golden)).to.deep.equal({ deleted: [golden.snapshotId, golden.instanceId, golden.clusterId], pending: [] });
+      aws.clock.advance(3600);
+      expect(aws.rds.identifiers().clusters).to.not.include(golden.clusterId);
+      expect(aws.rds.identifiers().snapshots).to.deep.equal([]);
+    });
+
+    it("abort leaves a snapshot that is still being created (RDS refuses to delete it) as pending, and the next cleanup deletes it", async () => {
+      publish("golden-prod-20261120");
+      seedGolden("20261120");
+      seedGolden("20261121");
+      await snapshot(clients, settings, golden);
+      expect(await abort(clients, settings, golden)).to.deep.equal({ deleted: [golden.instanceId, golden.clusterId], pending: [golden.snapshotId] });
+      aws.clock.advance(3600);
+      expect(aws.rds.identifiers().snapshots).to.deep.equal([golden.snapshotId]);
+      expect((await cleanup(clients, settings, now)).deleted).to.deep.equal([golden.snapshotId]);
+    });
+
+    it("abort never deletes the published golden, nor a cluster that lacks the golden tags", async () => {
+      seedGolden("20261121");
+      publish(golden.clusterId);
       expect((await abort(clients, settings, golden)).deleted).to.deep.equal([]);
-      expect(rds.commandCalls(DeleteDBClusterCommand)).to.have.length(0);
-      expect(rds.commandCalls(DeleteDBInstanceCommand)).to.have.length(0);
-    });
-
-    it("does not delete a cluster that lacks the golden tags", async () => {
-      published();
-      rds.on(DeleteDBClusterSnapshotCommand).resolves({ DBClusterSnapshot: { DBClusterSnapshotIdentifier: golden.snapshotId } });
-      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: golden.clusterId, TagList: [] }] });
-      expect((await abort(clients, settings, golden)).deleted).to.deep.equal([golden.snapshotId]);
-      expect(rds.commandCalls(DeleteDBClusterCommand)).to.have.length(0);
+      aws.rds.state.clusters.delete(golden.clusterId);
+      aws.rds.seedCluster({ id: golden.clusterId, instances: [] });
+      publish("golden-prod-20261120");
+      expect((await abort(clients, settings, golden)).deleted).to.deep.equal([]);
+      expect(aws.rds.calls.filter((c) => c.operation.startsWith("Delete"))).to.deep.equal([]);
     });
   });
 });

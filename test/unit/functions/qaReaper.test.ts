@@ -5,12 +5,14 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { type ReaperDeps, judge, reapExpiredClones } from "../../../functions/qa-reaper/reaper";
+import { recordSdkRequests } from "../../support/sdkRequests";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -59,6 +61,7 @@ const deletedClusters = () => rdsMock.commandCalls(DeleteDBClusterCommand).map((
 const deletedInstances = () => rdsMock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
 
 describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
+  recordSdkRequests("qa-reaper", { ENVIRONMENT: "stg", ALERT_TOPIC_ARN: TOPIC }, rdsMock, snsMock);
   beforeEach(() => {
     rdsMock.reset();
     snsMock.reset();
@@ -103,8 +106,30 @@ describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
     expect(report.examined).to.equal(11);
     expect(rdsMock.commandCalls(DeleteDBClusterCommand)).to.have.length(0);
     expect(rdsMock.commandCalls(DeleteDBInstanceCommand)).to.have.length(0);
-    expect(snsMock.commandCalls(PublishCommand)).to.have.length(0);
     expect(logs.find((l) => l.level === "warn")?.fields).to.deep.equal({ cluster: "data-platform-stg-qa-protected", reason: "deletion protection is on" });
+    // The one alert: an expired clone of ours that it may not delete.
+    expect(snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).to.deep.equal([
+      "QA clone data-platform-stg-qa-protected expired but cannot be deleted: deletion protection is on",
+    ]);
+    expect(report.blocked).to.deep.equal([{ cluster: "data-platform-stg-qa-protected", reason: "deletion protection is on" }]);
+    expect(report.inProgress).to.deep.equal(["data-platform-stg-qa-deleting"]);
+  });
+
+  it("counts an instance RDS is already deleting as progress, not a failure", async () => {
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [clone("halfway", -3 * HOUR)] });
+    rdsMock.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: "Instance is already being deleted.", $metadata: {} }));
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: "data-platform-stg-qa-halfway-1", DBInstanceStatus: "deleting" }] });
+    const report = await reapExpiredClones(deps({ instanceWait: { minDelaySeconds: 1, maxWaitSeconds: 1 } }));
+    expect(report.failures).to.deep.equal([]);
+    expect(report.deletions.map((d) => [d.cluster, d.clusterDeleted])).to.deep.equal([["data-platform-stg-qa-halfway", false]]);
+  });
+
+  it("fails on an instance in any other state RDS refuses to delete", async () => {
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [clone("modifying", -3 * HOUR)] });
+    rdsMock.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: "Instance is not available.", $metadata: {} }));
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: "data-platform-stg-qa-modifying-1", DBInstanceStatus: "modifying" }] });
+    const report = await reapExpiredClones(deps());
+    expect(report.failures.map((f) => f.cluster)).to.deep.equal(["data-platform-stg-qa-modifying"]);
   });
 
   it("deletes the instances first, then the cluster without a final snapshot", async () => {

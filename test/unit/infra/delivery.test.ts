@@ -28,7 +28,7 @@ describe("GitHub OIDC delivery roles", () => {
     expect(trustOf(prod, "github-preview")[0].Principal).to.deep.equal({ Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER}` });
   });
 
-  it("trusts the preview role only for pull-request jobs of the repository", () => {
+  it("trusts the stg preview role for pull-request jobs of the repository", () => {
     expect(trustOf(stg, "github-preview")).to.deep.equal([
       {
         Effect: "Allow",
@@ -39,31 +39,61 @@ describe("GitHub OIDC delivery roles", () => {
     ]);
   });
 
+  it("trusts the prod preview role only for jobs in the approval-gated prod-preview environment", () => {
+    expect(trustOf(prod, "github-preview")[0].Condition.StringEquals[`${ISSUER}:sub`]).to.deep.equal(["repo:example-org/data-platform:environment:prod-preview"]);
+  });
+
   it("trusts the deploy role only for jobs in the stack's GitHub environment", () => {
     expect(trustOf(stg, "github-deploy")[0].Condition.StringEquals[`${ISSUER}:sub`]).to.deep.equal(["repo:example-org/data-platform:environment:stg"]);
     expect(trustOf(prod, "github-deploy")[0].Condition.StringEquals[`${ISSUER}:sub`]).to.deep.equal(["repo:example-org/data-platform:environment:prod"]);
   });
 
-  it("keeps the preview role read-only: ReadOnlyAccess, state reads, and writes only to lock files", () => {
+  const STATE = "arn:aws:s3:::example-org-pulumi-state";
+  const STG_KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/0b7c4a55-3f0e-4a8e-9d51-6f1f2c9e7a10";
+  const PROD_KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/7d2e9f10-5a4b-4c3d-8e2f-1a0b9c8d7e6f";
+
+  it("keeps the preview role read-only: ReadOnlyAccess, its own state folder, and writes only to its lock files", () => {
     expect(managedOf(stg, "github-preview")).to.deep.equal(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
     const allows = policyOf(stg, "github-preview").filter((s) => s.Effect === "Allow");
     const writes = allows.filter((s) => [].concat(s.Action).some((a: string) => /^s3:(Put|Delete)/.test(a)));
-    expect(writes.map((s) => s.Resource)).to.deep.equal(["arn:aws:s3:::example-org-pulumi-state/.pulumi/locks/*"]);
+    expect(writes.map((s) => s.Resource)).to.deep.equal([`${STATE}/data-platform/stg/.pulumi/locks/*`]);
+    expect(allows.find((s) => s.Sid === "ReadState")?.Resource).to.equal(`${STATE}/data-platform/stg/.pulumi/*`);
+    expect(allows.find((s) => s.Sid === "ListState")?.Condition).to.deep.equal({ StringLike: { "s3:prefix": ["data-platform/stg/.pulumi", "data-platform/stg/.pulumi/*"] } });
     const kms = allows.find((s) => s.Sid === "UseStateKey");
-    expect(kms?.Action).to.not.include("kms:Encrypt");
+    expect(kms).to.deep.include({ Resource: STG_KEY, Action: ["kms:Decrypt", "kms:DescribeKey"] });
   });
 
-  it("denies the preview role the platform's data and any secret value", () => {
+  it("gives each stack's roles only that stack's state folder and key", () => {
+    for (const [rs, env, key] of [[stg, "stg", STG_KEY], [prod, "prod", PROD_KEY]] as const) {
+      for (const r of ["github-preview", "github-deploy"]) {
+        const policy = policyOf(rs, r);
+        const text = JSON.stringify(policy);
+        expect(text, `${env} ${r}`).to.not.contain(env === "stg" ? "data-platform/prod" : "data-platform/stg");
+        expect(text, `${env} ${r}`).to.not.contain(env === "stg" ? PROD_KEY : STG_KEY);
+        expect(policy.find((s) => s.Sid === "UseStateKey")?.Resource).to.equal(key);
+        expect(policy.find((s) => s.Sid === "DenyOtherKeysDirectly")).to.deep.include({ Effect: "Deny", NotResource: key, Condition: { Null: { "kms:ViaService": "true" } } });
+        expect(policy.find((s) => s.Sid === "DenyListingOtherStacksState")).to.deep.include({
+          Effect: "Deny",
+          Resource: STATE,
+          Condition: { StringNotLike: { "s3:prefix": [`data-platform/${env}/.pulumi`, `data-platform/${env}/.pulumi/*`] } },
+        });
+      }
+    }
+  });
+
+  it("denies the preview role every object but its own state (export data, query results, other stacks), and any secret value", () => {
     const denies = policyOf(stg, "github-preview").filter((s) => s.Effect === "Deny");
-    expect(denies.find((s) => s.Sid === "DenyPlatformData")?.Resource).to.deep.equal([
-      "arn:aws:s3:::data-platform-stg-exports-123456789012-ap-northeast-1/*",
-      "arn:aws:s3:::data-platform-stg-athena-results-123456789012-ap-northeast-1/*",
-    ]);
+    expect(denies.find((s) => s.Sid === "DenyObjectsOutsideThisStack")?.NotResource).to.deep.equal([`${STATE}/data-platform/stg/.pulumi/*`]);
     expect(denies.find((s) => s.Sid === "DenyQueryResultsAndSecretValues")?.Action).to.include.members([
       "athena:GetQueryResults",
       "secretsmanager:GetSecretValue",
       "ssm:GetParameter",
     ]);
+  });
+
+  it("denies the deploy role objects outside its state folder and its environment's buckets", () => {
+    const deny = policyOf(prod, "github-deploy").find((s) => s.Sid === "DenyObjectsOutsideThisStack");
+    expect(deny?.NotResource).to.deep.equal([`${STATE}/data-platform/prod/.pulumi/*`, "arn:aws:s3:::data-platform-prod-*/*"]);
   });
 
   it("never lets the delivery roles use the data key", () => {
@@ -107,8 +137,7 @@ describe("GitHub OIDC delivery roles", () => {
       previewRoleName: "p",
       deployRoleName: "d",
       rolePrefix: "x-",
-      state: { bucket: "b" },
-      dataBucketArns: ["arn:aws:s3:::data"],
+      state: { bucket: "b", prefix: "p", keyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/k" },
       accountId: ACCOUNT,
       partition: "aws",
     };

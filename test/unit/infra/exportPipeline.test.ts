@@ -86,10 +86,36 @@ describe("ExportPipeline", () => {
       });
     });
 
+    it("starts the export on RDS's automated-snapshot-created event for the source, and only that rule may invoke it that way", () => {
+      const rule = find(resources, "aws:cloudwatch/eventRule:EventRule", "export-pipeline-snapshot-created").inputs;
+      expect(rule.name).to.equal("data-platform-prod-snapshot-created");
+      expect(JSON.parse(rule.eventPattern)).to.deep.equal({
+        source: ["aws.rds"],
+        "detail-type": ["RDS DB Cluster Snapshot Event"],
+        detail: { EventID: ["RDS-EVENT-0169"], SourceIdentifier: [{ prefix: "rds:shop-prod-aurora-" }] },
+      });
+      const target = find(resources, "aws:cloudwatch/eventTarget:EventTarget", "export-pipeline-snapshot-created-target").inputs;
+      expect(target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-snapshot`);
+      const permission = find(resources, "aws:lambda/permission:Permission", "export-pipeline-snapshot-created-invoke").inputs;
+      expect(permission).to.include({ principal: "events.amazonaws.com", function: "data-platform-prod-export-snapshot" });
+      expect(permission.sourceArn).to.equal(`arn:aws:events:${REGION}:${ACCOUNT}:rule/data-platform-prod-snapshot-created`);
+    });
+
+    it("reconciles every 6 hours: a schedule whose role may invoke only the events function, with the reconcile input", () => {
+      const schedule = find(resources, "aws:scheduler/schedule:Schedule", "export-pipeline-reconcile-schedule").inputs;
+      expect(schedule).to.include({ name: "data-platform-prod-export-reconcile", scheduleExpression: "rate(6 hours)" });
+      expect(JSON.parse(schedule.target.input)).to.deep.equal({ source: "data-platform.reconcile" });
+      expect(schedule.target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events`);
+      expect(policyOf("export-pipeline-reconcile-scheduler-role")).to.deep.equal([
+        { Sid: "StartOneTarget", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events` },
+      ]);
+      expect(sid("export-pipeline-export-events-role", "MoveStableTables")?.Action).to.include("glue:GetTables");
+    });
+
     it("targets the events function, which only that rule may invoke", () => {
       const target = find(resources, "aws:cloudwatch/eventTarget:EventTarget", "export-pipeline-events-target").inputs;
       expect(target.arn).to.equal(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:data-platform-prod-export-events`);
-      const permission = find(resources, "aws:lambda/permission:Permission").inputs;
+      const permission = find(resources, "aws:lambda/permission:Permission", "export-pipeline-events-invoke").inputs;
       expect(permission).to.include({ action: "lambda:InvokeFunction", principal: "events.amazonaws.com", function: "data-platform-prod-export-events" });
       expect(permission.sourceArn).to.equal(`arn:aws:events:${REGION}:${ACCOUNT}:rule/data-platform-prod-export-events`);
     });
@@ -145,8 +171,12 @@ describe("ExportPipeline", () => {
       });
     }
 
-    it("runs the export one invocation at a time, with a short timeout", () => {
-      expect(fn("export-pipeline-export-snapshot")).to.include({ reservedConcurrentExecutions: 1, timeout: 60 });
+    it("reserves no concurrency unless the config asks, and times out after the bounded snapshot wait", async () => {
+      expect(fn("export-pipeline-export-snapshot")).to.include({ timeout: 720 });
+      expect(fn("export-pipeline-export-snapshot").reservedConcurrentExecutions).to.equal(undefined);
+      expect(fn("export-pipeline-export-snapshot").environment.variables).to.include({ SNAPSHOT_WAIT_SECONDS: "600" });
+      const reserved = await runPlatform("prod", { "data-platform:exportSource": "raw", "data-platform:exportReservedConcurrency": 1 });
+      expect(find(reserved.resources, "aws:lambda/function:Function", "export-pipeline-export-snapshot").inputs.reservedConcurrentExecutions).to.equal(1);
     });
 
     it("passes identifiers, never secrets, as environment variables", () => {
@@ -191,12 +221,13 @@ describe("ExportPipeline", () => {
       });
     });
 
-    it("creates grants only on the CMK and only for AWS resources", () => {
+    it("creates grants only on the CMK and only for AWS resources, and describes the key outside that condition", () => {
       expect(sid(role, "GrantExportAccessToTheKey")).to.deep.include({
-        Action: ["kms:CreateGrant", "kms:DescribeKey"],
+        Action: "kms:CreateGrant",
         Resource: KEY,
         Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
       });
+      expect(sid(role, "DescribeTheExportKey")).to.deep.equal({ Sid: "DescribeTheExportKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: KEY });
     });
 
     it("lets the events function touch only this database's tables and the export metadata, never the exported rows", () => {
@@ -219,11 +250,12 @@ describe("ExportPipeline", () => {
       }
     });
 
-    it("uses Resource \"*\" in the pipeline only for the export task actions", () => {
+    it("uses Resource \"*\" in the pipeline only to read export tasks, and starts exports of the source's automated snapshots only", () => {
       for (const r of ["export-pipeline-export-snapshot-role", "export-pipeline-export-events-role", "export-pipeline-scheduler-role"]) {
         const starred = policyOf(r).filter((s) => s.Resource === "*").flatMap((s) => [].concat(s.Action));
-        for (const a of starred) expect(["rds:StartExportTask", "rds:DescribeExportTasks"], `${r} ${a}`).to.include(a);
+        for (const a of starred) expect(["rds:DescribeExportTasks"], `${r} ${a}`).to.include(a);
       }
+      expect(sid(role, "StartExportsOfTheseSnapshots")?.Resource).to.deep.equal([`arn:aws:rds:${REGION}:${ACCOUNT}:cluster-snapshot:rds:shop-prod-aurora-*`]);
     });
   });
 

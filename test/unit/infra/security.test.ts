@@ -72,10 +72,10 @@ describe("EncryptionKey", () => {
     }
   });
 
-  it("lets EventBridge and CloudWatch publish to encrypted topics only for this account", () => {
+  it("lets EventBridge and CloudWatch use the key only for the alert topic (by encryption context, not aws:SourceAccount)", () => {
     const svc = sid("ServicesPublishToEncryptedTopics");
     expect(svc?.Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
-    expect(svc?.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+    expect(svc?.Condition).to.deep.equal({ StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": ["arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts"] } });
   });
 
   it("adds analyst principals from config as key users", async () => {
@@ -122,11 +122,12 @@ describe("IAM roles", () => {
     // Each entry is documented at the statement: the Service Authorization Reference lists no resource type.
     const needsStar = new Set([
       "glue:GetSecurityConfiguration",
-      "rds:StartExportTask",
       "rds:DescribeExportTasks",
       // The golden refresh (stg has a golden): its publication metric (namespace-conditioned) and Step Functions'
       // vended-log delivery.
       "cloudwatch:PutMetricData",
+      // The mask step has Secrets Manager generate the salt's first value.
+      "secretsmanager:GetRandomPassword",
       "logs:CreateLogDelivery",
       "logs:GetLogDelivery",
       "logs:UpdateLogDelivery",
@@ -134,6 +135,10 @@ describe("IAM roles", () => {
       "logs:ListLogDeliveries",
       "logs:PutResourcePolicy",
       "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+      // The Slack channel's role (stg has a slack block): metric data and widget images for alarm charts.
+      "cloudwatch:GetMetricData",
+      "cloudwatch:GetMetricWidgetImage",
     ]);
     const starred: string[] = [];
     for (const rp of policies) {
@@ -158,6 +163,7 @@ describe("IAM roles", () => {
       "data-platform-stg-export-snapshot",
       "data-platform-stg-export-events",
       "data-platform-stg-export-scheduler",
+      "data-platform-stg-export-reconcile-scheduler",
       // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
       "data-platform-stg-qa-reaper",
       "data-platform-stg-qa-reaper-scheduler",
@@ -171,6 +177,9 @@ describe("IAM roles", () => {
       // From the `github` block of Pulumi.stg.yaml (issue #8).
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",
+      // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.
+      "data-platform-stg-chatbot",
+      "data-platform-stg-quicksight",
     ]);
   });
 });

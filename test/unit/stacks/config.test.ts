@@ -167,12 +167,24 @@ describe("stack config schema", () => {
     });
   });
 
-  describe("github block (delivery, issue #8)", () => {
-    const github = { repository: "example-org/data-platform", stateBucket: "example-org-pulumi-state" };
+  describe("github block (delivery)", () => {
+    const github = {
+      repository: "example-org/data-platform",
+      stateBucket: "example-org-pulumi-state",
+      statePrefix: "data-platform/prod",
+      stateRegion: "ap-northeast-1",
+      stateKeyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/0b7c4a55-3f0e-4a8e-9d51-6f1f2c9e7a10",
+    };
 
-    it("defaults the deploy environment to the stack's environment and creates the OIDC provider", () => {
+    it("defaults the deploy environment to the stack's and, in production, previews only in <env>-preview", () => {
       const cfg = parseConfig(stackConfig("prod", { "data-platform:github": github }));
-      expect(cfg.github).to.deep.equal({ ...github, createOidcProvider: true, deployEnvironment: "prod" });
+      expect(cfg.github).to.deep.equal({ ...github, createOidcProvider: true, deployEnvironment: "prod", previewEnvironment: "prod-preview" });
+    });
+
+    it("lets any pull-request job preview a non-production stack unless a preview environment is named", () => {
+      const stg = { ...github, statePrefix: "data-platform/stg" };
+      expect(parseConfig(stackConfig("stg", { "data-platform:github": stg })).github?.previewEnvironment).to.equal(undefined);
+      expect(parseConfig(stackConfig("stg", { "data-platform:github": { ...stg, previewEnvironment: "stg-preview" } })).github?.previewEnvironment).to.equal("stg-preview");
     });
 
     it("keeps an explicit deploy environment and provider choice", () => {
@@ -184,16 +196,34 @@ describe("stack config schema", () => {
       expect(parseConfig(stackConfig("stg", { "data-platform:github": undefined })).github).to.equal(undefined);
     });
 
-    it("rejects a bad repository, state bucket, key ARN and unknown keys, each with its key path", () => {
+    it("requires the stack's own state folder, region and key", () => {
+      const rest = Object.fromEntries(Object.entries(github).filter(([k]) => !["statePrefix", "stateRegion", "stateKeyArn"].includes(k)));
+      expect(problemsOf(stackConfig("stg", { "data-platform:github": rest }))).to.have.members([
+        "data-platform:github.statePrefix: is required",
+        "data-platform:github.stateRegion: is required",
+        "data-platform:github.stateKeyArn: is required",
+      ]);
+    });
+
+    it("rejects a bad repository, state bucket, folder, region, key ARN and unknown keys, each with its key path", () => {
       const problems = problemsOf(
         stackConfig("stg", {
-          "data-platform:github": { repository: "no-slash", stateBucket: "Bad_Bucket", stateKeyArn: "alias/pulumi", deployEnviroment: "prod" },
+          "data-platform:github": {
+            repository: "no-slash",
+            stateBucket: "Bad_Bucket",
+            statePrefix: "/stg/.pulumi",
+            stateRegion: "tokyo",
+            stateKeyArn: "alias/pulumi",
+            deployEnviroment: "prod",
+          },
         }),
       );
       expect(problems).to.have.members([
         'data-platform:github.repository: must be "owner/repo"',
         "data-platform:github.stateBucket: must be an S3 bucket name",
-        "data-platform:github.stateKeyArn: must be a KMS key ARN",
+        'data-platform:github.statePrefix: must be a path such as "data-platform/stg" (lower case, no leading or trailing "/")',
+        "data-platform:github.stateRegion: must be an AWS region such as ap-northeast-1",
+        "data-platform:github.stateKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
         "data-platform:github.deployEnviroment: unknown key",
       ]);
     });

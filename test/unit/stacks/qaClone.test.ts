@@ -68,6 +68,11 @@ describe("QA clone inline program (stacks/qaClone.ts)", () => {
     expect(cluster.protect).to.equal(false);
   });
 
+  it("runs with the source's cluster and instance parameter groups, not the engine defaults", () => {
+    expect(find(resources, "aws:rds/cluster:Cluster").inputs.dbClusterParameterGroupName).to.equal("shop-stg-aurora-cluster-params");
+    expect(find(resources, "aws:rds/clusterInstance:ClusterInstance").inputs.dbParameterGroupName).to.equal("shop-stg-aurora-1-params");
+  });
+
   it("takes the engine from the source cluster instead of hard-coding it", async () => {
     const run = await runClone({}, {
       "aws:rds/getCluster:getCluster": (inputs) => ({
@@ -76,6 +81,7 @@ describe("QA clone inline program (stacks/qaClone.ts)", () => {
         port: 5432,
         masterUsername: "postgres",
         storageEncrypted: true,
+        clusterMembers: ["pg-1"],
       }),
     });
     const cluster = find(run.resources, "aws:rds/cluster:Cluster");
@@ -89,7 +95,7 @@ describe("QA clone inline program (stacks/qaClone.ts)", () => {
   });
 
   it("refuses to clone an unencrypted source", async () => {
-    const unencrypted = { "aws:rds/getCluster:getCluster": (inputs: Record<string, unknown>) => ({ clusterIdentifier: inputs.clusterIdentifier, engine: "aurora-mysql", port: 3306, masterUsername: "admin", storageEncrypted: false }) };
+    const unencrypted = { "aws:rds/getCluster:getCluster": (inputs: Record<string, unknown>) => ({ clusterIdentifier: inputs.clusterIdentifier, engine: "aurora-mysql", port: 3306, masterUsername: "admin", storageEncrypted: false, clusterMembers: ["x-1"] }) };
     let failure: unknown;
     try {
       await runClone({}, unencrypted);
@@ -149,7 +155,7 @@ describe("QA clone inline program (stacks/qaClone.ts)", () => {
     for (const r of tagged) expect(r.inputs.tags, `${r.type} ${r.name}`).to.deep.equal(expected);
   });
 
-  it("outputs endpoint, port, user, the secret password and the expiry", () => {
+  it("outputs endpoint, port, user, the secret password, the expiry and the config it was deployed with", () => {
     expect(outputs).to.deep.equal({
       endpoint: "data-platform-stg-qa-checkout-bug.cluster-mock.ap-northeast-1.rds.amazonaws.com",
       port: 3306,
@@ -157,6 +163,8 @@ describe("QA clone inline program (stacks/qaClone.ts)", () => {
       password: "[secret]",
       expiresAt: "2025-03-01T13:00:00.000Z",
       clusterIdentifier: "data-platform-stg-qa-checkout-bug",
+      // Any process restores this before its own `up` (its workspace folder holds no config for the stack).
+      cloneConfig: { "aws:region": "ap-northeast-1", ...cloneStackConfig(spec, EXPIRES) },
     });
   });
 

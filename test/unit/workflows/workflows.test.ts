@@ -4,6 +4,9 @@ import path from "node:path";
 import YAML from "yaml";
 import { roleName } from "../../../contracts/naming";
 import { DELIVERY_ROLES } from "../../../stacks/platformResources";
+import { stackFacts } from "../../../automation/commands/ci";
+import { readStackConfig } from "../../../automation/stackFiles";
+import { parseConfig } from "../../../stacks/config";
 import { actionlint } from "../../support/actionlint";
 import { REPO_ROOT } from "../../support/pulumi";
 
@@ -17,8 +20,8 @@ const workflow = (f: string) => YAML.parse(text(f)) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
 describe("GitHub workflows", () => {
-  it("are exactly the four delivery workflows", () => {
-    expect(files).to.deep.equal(["deploy.yml", "pull-request.yml", "qa-clone.yml", "qa-reaper.yml"]);
+  it("are exactly the delivery workflows", () => {
+    expect(files).to.deep.equal(["deploy.yml", "preview-prod.yml", "preview-stg.yml", "pull-request.yml", "qa-clone.yml", "qa-reaper.yml"]);
   });
 
   describe("actionlint", () => {
@@ -103,17 +106,46 @@ describe("GitHub workflows", () => {
 
   describe("pull-request.yml", () => {
     const w = workflow("pull-request.yml");
-    it("tests and plans both stacks offline, then previews stg and prod with the policy pack and a PR comment", () => {
+    it("tests and plans both stacks offline, with no cloud credentials at all", () => {
       const runs = w.jobs.test.steps.map((s) => s.run);
       expect(runs).to.include.members(["npm test", "npm run plan -- stg", "npm run plan -- prod"]);
-      expect(w.jobs.preview.needs).to.equal("test");
-      expect(w.jobs.preview.strategy.matrix.include.map((m: { stack: string }) => m.stack)).to.deep.equal(["stg", "prod"]);
-      const pulumi = w.jobs.preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
-      expect(pulumi?.with).to.include({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+      expect(Object.keys(w.jobs)).to.deep.equal(["test"]);
+      expect(w.jobs.test.permissions).to.equal(undefined);
     });
     it("runs once per pull request, cancelling superseded runs", () => {
       expect(w.concurrency).to.deep.equal({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
     });
+  });
+
+  describe("preview-stg.yml and preview-prod.yml", () => {
+    const facts = { stg: stackFacts("stg", REPO_ROOT), prod: stackFacts("prod", REPO_ROOT) };
+    const github = (stack: "stg" | "prod") => parseConfig(readStackConfig(stack, REPO_ROOT).config).github;
+    for (const stack of ["stg", "prod"] as const) {
+      const w = workflow(`preview-${stack}.yml`);
+      it(`${stack}: previews on pull requests with the policy pack and a PR comment, in the stack's own state folder`, () => {
+        expect(Object.keys(w.on)).to.deep.equal(["pull_request"]);
+        const pulumi = w.jobs.preview.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+        expect(pulumi?.with).to.include({ command: "preview", "stack-name": stack, "comment-on-pr": true, policyPacks: "policy", "cloud-url": "${{ steps.stack.outputs.backendUrl }}" });
+        expect(w.jobs.preview.steps.map((s) => s.run)).to.include(`npx tsx automation/main.ts ci stack-facts ${stack} >> "$GITHUB_OUTPUT"`);
+        expect(facts[stack].backendUrl).to.equal(`s3://example-org-pulumi-state/data-platform/${stack}?region=ap-northeast-1`);
+      });
+      it(`${stack}: runs the job in exactly the environment the preview role trusts`, () => {
+        // The role trusts environment:<previewEnvironment> when one is configured, else pull_request (no environment).
+        expect(w.jobs.preview.environment).to.equal(github(stack)?.previewEnvironment);
+      });
+    }
+    it("gates prod previews behind the prod-preview environment", () => {
+      expect(workflow("preview-prod.yml").jobs.preview.environment).to.equal("prod-preview");
+    });
+  });
+
+  it("never takes the state backend from a repository-wide secret: each stack's URL comes from its own config", () => {
+    for (const f of files) expect(text(f), f).to.not.contain("secrets.PULUMI_BACKEND_URL");
+    for (const f of files) {
+      for (const s of steps(workflow(f)).filter((x) => x.uses?.startsWith("pulumi/actions@") && x.with?.command)) {
+        expect(s.with?.["cloud-url"], f).to.equal("${{ steps.stack.outputs.backendUrl }}");
+      }
+    }
   });
 
   describe("deploy.yml", () => {
@@ -150,9 +182,15 @@ describe("GitHub workflows", () => {
     });
     it("creates the clone as JSON, writes the summary through ci clone-summary, and never asks for secrets", () => {
       const scripts = steps(w).map((s) => s.run ?? "").join("\n");
-      expect(scripts).to.contain('npm run -s qa -- create "$NAME" --ttl "$TTL" --json --stack stg > clone.json');
+      expect(scripts).to.contain('npm run -s qa -- create "$NAME" --ttl "$TTL" --json --stack stg --created-by "run-$GITHUB_RUN_ID" > clone.json');
       expect(scripts).to.contain('ci clone-summary clone.json --name "$NAME" >> "$GITHUB_STEP_SUMMARY"');
       expect(text("qa-clone.yml")).to.not.match(/^[^#]*--show-secrets/m);
+    });
+    it("recovers its own clone when the job fails or is cancelled, and only its own", () => {
+      const recover = steps(w).find((s) => (s.run ?? "").includes("qa -- recover"));
+      expect(recover?.if).to.equal("failure() || cancelled()");
+      expect(recover?.run).to.contain('recover "$NAME" --stack stg --json --created-by "run-$GITHUB_RUN_ID"');
+      expect(recover?.run).to.contain('pulumi login "$PULUMI_BACKEND_URL"');
     });
   });
 });

@@ -11,7 +11,7 @@ import { type QaSettings, qaSettings } from "../../../../automation/qa/settings"
 import { parseConfig } from "../../../../stacks/config";
 import { renderCreated } from "../../../../automation/commands/qa/runtime";
 import { readPublishedGolden } from "../../../../automation/qa/golden";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 // The raw-source path (#5): stg without its golden. Cloning the golden is tested below, with the golden enabled.
@@ -20,15 +20,6 @@ const HOUR = 3_600_000;
 
 function request(over: Partial<Parameters<typeof validateCreate>[1]> = {}): CreateRequest {
   return validateCreate(settings, { name: "checkout-bug", ...over }, "alice");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
 }
 
 function usageErrorOf(fn: () => unknown): string {
@@ -290,7 +281,7 @@ describe("qa create", () => {
       ]);
       const stack = workspace.stacks.get("qa-checkout-bug");
       expect(stack?.tags).to.include({ source: GOLDEN, masking: `golden:${GOLDEN}`, status: "ready" });
-      expect(JSON.parse(stack?.config["data-platform-qa:spec"] ?? "{}").sourceClusterIdentifier).to.equal(GOLDEN);
+      expect(JSON.parse(workspace.folder.get("qa-checkout-bug")?.["data-platform-qa:spec"] ?? "{}").sourceClusterIdentifier).to.equal(GOLDEN);
       expect(clone.source).to.equal(GOLDEN);
       expect(clone.masking).to.deep.equal({
         skipped: true,
@@ -300,7 +291,7 @@ describe("qa create", () => {
       const log = stderr.join("");
       expect(log).to.contain(`▸ masking skipped: source ${GOLDEN} is the published masked golden`);
       expect(log).to.contain(`clone checkout-bug is ready, cloned from the masked golden ${GOLDEN}`);
-      expect(renderCreated(clone, "stg").split("\n")[0]).to.equal(`clone checkout-bug is ready: cloned from the masked golden ${GOLDEN}; masking skipped`);
+      expect(renderCreated(clone).split("\n")[0]).to.equal(`clone checkout-bug is ready: cloned from the masked golden ${GOLDEN}; masking skipped`);
     });
 
     it("still masks an explicitly named raw source, and records that the engine masked it", async () => {

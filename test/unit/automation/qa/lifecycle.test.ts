@@ -7,21 +7,12 @@ import { UsageError } from "../../../../automation/errors";
 import { type QaSettings, qaSettings } from "../../../../automation/qa/settings";
 import { parseConfig } from "../../../../stacks/config";
 import { CLONE_EXPIRES_KEY } from "../../../../stacks/qaClone";
-import { fakeDeps } from "../../../support/fakeQa";
+import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
 // Clones of the raw source (#5); cloning the golden (#7) is covered in create.test.ts.
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail("expected a rejection");
-}
 
 /** A fake world with one clone created at 09:00 with a 4h TTL. */
 async function withClone(name = "checkout-bug") {
@@ -44,9 +35,30 @@ describe("qa extend", () => {
     });
     expect(workspace.calls).to.deep.equal(["selectStack qa-checkout-bug", "setConfig qa-checkout-bug", "up qa-checkout-bug", "setTags qa-checkout-bug expires-at"]);
     const stack = workspace.stacks.get("qa-checkout-bug");
-    expect(stack?.config[CLONE_EXPIRES_KEY]).to.equal("2025-03-01T19:00:00.000Z");
+    expect(workspace.folder.get("qa-checkout-bug")?.[CLONE_EXPIRES_KEY]).to.equal("2025-03-01T19:00:00.000Z");
     expect(stack?.tags["expires-at"]).to.equal("2025-03-01T19:00:00.000Z");
     expect(stack?.outputs.expiresAt.value).to.equal("2025-03-01T19:00:00.000Z");
+  });
+
+  it("extends from another process, whose workspace folder holds none of the clone's config", async () => {
+    const { deps, workspace, clock } = await withClone();
+    clock.advance(2 * HOUR);
+    const other = workspace.anotherProcess();
+    expect(other.folder.size).to.equal(0);
+    const result = await extendClone(settings, { name: "checkout-bug", ttl: "8h" }, { ...deps, workspace: other });
+    expect(result.expiresAt).to.equal("2025-03-01T19:00:00.000Z");
+    const config = other.folder.get("qa-checkout-bug") ?? {};
+    expect(config["aws:region"]).to.equal(settings.region);
+    expect(JSON.parse(config["data-platform-qa:spec"] ?? "{}").cloneName).to.equal("checkout-bug");
+    expect(workspace.stacks.get("qa-checkout-bug")?.outputs.expiresAt.value).to.equal("2025-03-01T19:00:00.000Z");
+  });
+
+  it("refuses to extend a stack that does not hold its config, and runs no update", async () => {
+    const { deps, workspace } = fakeDeps();
+    workspace.seed("qa-legacy", { purpose: "qa", "created-at": "2025-03-01T08:00:00.000Z", "expires-at": "2025-03-01T12:00:00.000Z" });
+    const err = await rejection(extendClone(settings, { name: "legacy", ttl: "4h" }, deps));
+    expect(err.message).to.match(/does not hold its config/);
+    expect(workspace.calls).to.not.include("up qa-legacy");
   });
 
   it("allows an expiry exactly at the maximum, 72h after creation", async () => {
@@ -154,7 +166,7 @@ describe("qa reap", () => {
     );
     expect(selection.expired.map((c) => c.name)).to.deep.equal(["past", "now", "untagged-but-output", "qualified"]);
     expect(selection.kept.map((c) => c.name)).to.deep.equal(["future", "tag-wins"]);
-    expect(selection.unreadable.map((c) => c.name)).to.deep.equal(["unknown"]);
+    expect(selection.unreadable.map((u) => [u.clone.name, u.reason])).to.deep.equal([["unknown", "no readable expiry"]]);
   });
 
   it("destroys and removes every expired clone and leaves the others", async () => {

@@ -49,16 +49,16 @@ describe("GoldenRefresh", () => {
     it("gives every deployed Task bounded retries and a Catch, and every failure path before publishing ends in Abort", () => {
       const def = definitionOf(prod);
       const tasks = Object.entries(def.States as Record<string, Statement>).filter(([, s]) => s.Type === "Task");
-      expect(tasks.length).to.equal(14);
+      expect(tasks.length).to.equal(17);
       for (const [name, s] of tasks) {
         expect(s.Retry, name).to.be.an("array").that.is.not.empty;
-        for (const r of s.Retry) expect(r.MaxAttempts, name).to.be.within(1, 10);
-        if (name !== "NotifyFailure") expect(s.Catch, name).to.be.an("array").that.is.not.empty;
+        for (const r of s.Retry) expect(r.MaxAttempts, name).to.be.within(0, 10);
+        if (name !== "NotifyFailure" && name !== "NotifyCleanupFailure") expect(s.Catch, name).to.be.an("array").that.is.not.empty;
       }
-      for (const step of ["Prepare", "Create", "ClusterCheck", "RotatePassword", "RotatedCheck", "MaskSlice", "Snapshot", "SnapshotCheck"]) {
+      for (const step of ["Prepare", "Create", "ClusterCheck", "CreateInstance", "InstanceCheck", "RotatePassword", "RotatedCheck", "MaskSlice", "Snapshot", "SnapshotCheck", "Publish"]) {
         expect(def.States[step].Catch[0].Next, step).to.equal("Abort");
       }
-      expect(def.States.MaskGaveUp.Parameters.Cause).to.equal("masking not complete after 200 slices");
+      expect(def.States.MaskGaveUp.Parameters.Cause).to.match(/^masking not verified within 200 slices or \d+ minutes of the start$/);
     });
 
     it("invokes exactly the four step functions, and its role may invoke exactly those", () => {
@@ -71,7 +71,7 @@ describe("GoldenRefresh", () => {
       expect(policy.find((s) => s.Sid === "AlertTheTopic")).to.deep.include({ Action: "sns:Publish", Resource: TOPIC });
       // "*" only for CloudWatch Logs' vended-log delivery, which has no resource type.
       for (const s of policy.filter((st) => list(st.Resource).includes("*"))) {
-        for (const action of list(s.Action)) expect(action).to.match(/^logs:((Create|Get|Update|Delete)LogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies)$/);
+        for (const action of list(s.Action)) expect(action).to.match(/^logs:((Create|Get|Update|Delete)LogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/);
       }
     });
 
@@ -90,7 +90,9 @@ describe("GoldenRefresh", () => {
           const mutating = list(s.Action).filter((a) => /^rds:(Create|Delete|Modify|Restore|AddTags)/.test(a));
           if (mutating.length === 0) continue;
           for (const r of list(s.Resource)) {
-            const ok = r.includes(":golden-prod-") || r === rds("subgrp:data-platform-prod-golden") || (s.Sid === "CloneTheSourceIntoAGolden" && r === rds("cluster:shop-prod-aurora"));
+            // The restore also names the source and the engine's default groups the clone gets (required resource types).
+            const restoreReads = [rds("cluster:shop-prod-aurora"), rds("cluster-pg:default.aurora-mysql8.0"), rds("og:default:aurora-mysql-8-0")];
+            const ok = r.includes(":golden-prod-") || r === rds("subgrp:data-platform-prod-golden") || (s.Sid === "CloneTheSourceIntoAGolden" && restoreReads.includes(r));
             expect(ok, `${role} ${s.Sid} ${r}`).to.equal(true);
           }
         }
@@ -121,13 +123,25 @@ describe("GoldenRefresh", () => {
       }
     });
 
+    it("lets the mask function write only the salt's first value, encrypted through Secrets Manager", () => {
+      const policy = policyOf(prod, "golden-mask-role");
+      const writes = policy.filter((s) => list(s.Action).some((a) => /^secretsmanager:(Put|Update|Create|Delete)/.test(a)));
+      expect(writes).to.deep.equal([
+        { Sid: "StoreTheFirstMaskingSalt", Effect: "Allow", Action: "secretsmanager:PutSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:data-platform-prod-golden-masking-salt-AbCdEf` },
+      ]);
+      expect(policy.find((s) => s.Sid === "EncryptTheMaskingSalt")).to.deep.include({
+        Action: "kms:GenerateDataKey",
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } },
+      });
+    });
+
     it("lets the mask function read only goldens' RDS-managed secrets and the salt", () => {
       const policy = policyOf(prod, "golden-mask-role");
       const reads = policy.filter((s) => list(s.Action).includes("secretsmanager:GetSecretValue"));
       expect(reads).to.have.length(2);
       expect(reads[0]).to.deep.include({
         Resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!cluster-*`,
-        Condition: { StringLike: { "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn": rds("cluster:golden-prod-*") } },
+        Condition: { StringLike: { "aws:ResourceTag/aws:rds:primaryDBClusterArn": rds("cluster:golden-prod-*") } },
       });
       expect(reads[1].Resource).to.equal(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:data-platform-prod-golden-masking-salt-AbCdEf`);
       expect(policy.find((s) => s.Sid === "DescribeGoldens")?.Resource).to.equal(rds("cluster:golden-prod-*"));
@@ -144,7 +158,7 @@ describe("GoldenRefresh", () => {
     });
 
     it("uses Resource \"*\" only for actions AWS authorises on nothing narrower", () => {
-      const allowed = new Set(["rds:StartExportTask", "rds:DescribeExportTasks", "cloudwatch:PutMetricData"]);
+      const allowed = new Set(["rds:DescribeExportTasks", "cloudwatch:PutMetricData", "secretsmanager:GetRandomPassword"]);
       for (const role of GOLDEN_ROLES.filter((r) => r !== "golden-state-machine-role")) {
         for (const s of policyOf(prod, role).filter((st) => list(st.Resource).includes("*"))) {
           for (const a of list(s.Action)) expect(allowed.has(a), `${role} ${a}`).to.equal(true);
@@ -185,10 +199,13 @@ describe("GoldenRefresh", () => {
       expect(mask.environment.variables.MASK_BUDGET_SECONDS).to.equal("600");
     });
 
-    it("keeps the salt in a CMK-encrypted secret whose value is a Pulumi secret, and passes only its ARN", () => {
+    it("keeps the salt in a CMK-encrypted secret with no value in the program or state, and passes only its ARN", () => {
       expect(find(prod, "aws:secretsmanager/secret:Secret", "golden-salt").inputs).to.include({ name: "data-platform-prod-golden-masking-salt", kmsKeyId: KEY });
-      const version = find(prod, "aws:secretsmanager/secretVersion:SecretVersion", "golden-salt-version");
-      expect(version.inputs.secretString).to.equal("[secret]");
+      // No SecretVersion and no random value anywhere in the program: Secrets Manager generates the salt.
+      for (const stack of [prod, stg]) {
+        expect(ofType(stack, "aws:secretsmanager/secretVersion:SecretVersion").map((r) => r.name)).to.deep.equal([]);
+        expect(stack.filter((r) => r.type.startsWith("random:")).map((r) => r.name)).to.deep.equal([]);
+      }
       const env = find(prod, "aws:lambda/function:Function", "golden-mask").inputs.environment.variables;
       expect(env.SALT_SECRET_ARN).to.match(/:secret:data-platform-prod-golden-masking-salt-/);
       expect(Object.keys(env)).to.not.include("MASKING_SALT");
@@ -226,7 +243,8 @@ describe("GoldenRefresh", () => {
     it("masked (prod): no raw export function or schedule; the events rule and handler follow the golden's snapshots", () => {
       const names = ofType(prod, "aws:lambda/function:Function").map((f) => f.inputs.name);
       expect(names).to.not.include("data-platform-prod-export-snapshot");
-      expect(ofType(prod, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.deep.equal(["data-platform-prod-golden-refresh"]);
+      // The reconcile schedule stays: the golden's exports are reconciled like raw ones.
+      expect(ofType(prod, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-prod-export-reconcile", "data-platform-prod-golden-refresh"]);
       const pattern = JSON.parse(find(prod, "aws:cloudwatch/eventRule:EventRule", "export-pipeline-events").inputs.eventPattern);
       expect(pattern.detail.SourceIdentifier).to.deep.include({ prefix: "golden-prod-" });
       expect(find(prod, "aws:lambda/function:Function", "export-pipeline-export-events").inputs.environment.variables).to.include({
@@ -239,7 +257,7 @@ describe("GoldenRefresh", () => {
 
     it("raw (stg): the daily export keeps its function and schedule, and the golden only feeds QA", () => {
       expect(ofType(stg, "aws:lambda/function:Function").map((f) => f.inputs.name)).to.include("data-platform-stg-export-snapshot");
-      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
+      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-export-reconcile", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
     });
 
     it("builds nothing of the golden where it is not configured", async () => {
