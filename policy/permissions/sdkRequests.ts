@@ -206,6 +206,8 @@ export const SDK_REQUESTS: Readonly<Record<string, Mapper>> = {
   ListObjectsV2Command: (i, at) => [{ action: "s3:ListBucket", resource: `arn:${at.partition}:s3:::${i.Bucket}`, ...(i.Prefix === undefined ? {} : { context: { "s3:prefix": String(i.Prefix) } }) }],
   // Glue
   GetTableCommand: (i, at) => glueTable("glue:GetTable", at, i.DatabaseName, i.Name),
+  // GetTables reads every table of the database: catalog, database and `table/<db>/*` (Glue "Specifying AWS Glue
+  // resource ARNs", GetTables).
   GetTablesCommand: (i, at) => glueTable("glue:GetTables", at, i.DatabaseName, "*"),
   CreateTableCommand: (i, at) => glueTable("glue:CreateTable", at, i.DatabaseName, i.TableInput?.Name),
   UpdateTableCommand: (i, at) => glueTable("glue:UpdateTable", at, i.DatabaseName, i.TableInput?.Name),
