@@ -106,7 +106,7 @@ const qaConnect = z.discriminatedUnion("via", [
 ]);
 
 /**
- * QA clones (issue #5). Absent or `enabled: false`: the `qa` commands refuse to run for this stack. Durations are
+ * QA clones. Absent or `enabled: false`: the `qa` commands refuse to run for this stack. Durations are
  * milliseconds once parsed.
  */
 const qaSchema = z
@@ -202,10 +202,10 @@ const schema = z
     quicksight: quicksightSchema.optional(),
     /** A daily "export ready" notice (tables, size, duration, Athena database) to the alert topic. Default off. */
     exportNotices: z.boolean().default(false),
-    /** The daily masked golden cluster (issue #7); absent or `enabled: false` builds nothing. */
+    /** The daily masked golden cluster; absent or `enabled: false` builds nothing. */
     golden: goldenSchema.optional(),
     /**
-     * What the daily analytics export reads: `raw` (the source's newest automated snapshot, #3) or `masked` (the
+     * What the daily analytics export reads: `raw` (the source's newest automated snapshot) or `masked` (the
      * golden's snapshot, started by the golden refresh). Default: `masked` in production when the golden is
      * enabled, else `raw`.
      */

@@ -1,5 +1,5 @@
 /**
- * The `golden` block of Pulumi.<stack>.yaml (issue #7): the daily masked golden cluster, and the rules that tie its
+ * The `golden` block of Pulumi.<stack>.yaml: the daily masked golden cluster, and the rules that tie its
  * schedule to the export schedule. Parsed as part of stacks/config.ts; kept here so that file stays readable.
  */
 import { z } from "zod";

@@ -35,7 +35,7 @@ export const ROLES = {
   exportEvents: "export-events",
   // Publishes to the encrypted alert topic on every deletion.
   qaReaper: QA_REAPER_ROLE,
-  // The golden refresh (#7): every step Lambda decrypts its environment and may alert; the cluster step has RDS
+  // The golden refresh: every step Lambda decrypts its environment and may alert; the cluster step has RDS
   // encrypt the golden's master secret with the key; the mask step reads that secret and the salt; the export step
   // starts exports (a grant); the state machine alerts the encrypted topic.
   goldenCluster: "golden-cluster",
@@ -255,7 +255,7 @@ export function createPlatform(cfg: PlatformConfig) {
     masked: cfg.exportSource === "masked" ? { exportFunctionName: physicalName(env, "golden-export"), snapshotPrefix: goldenIdentifierPrefix(env) } : undefined,
   }, withProvider);
 
-  // The masked golden (#7): only where enabled. With exportSource masked it also starts the day's export.
+  // The masked golden: only where enabled. With exportSource masked it also starts the day's export.
   const golden = cfg.golden && createGolden({ ...cfg, golden: cfg.golden }, { partition, region, accountId }, {
     kmsKeyArn: key.arn,
     alertTopicArn: alerts.arn,
@@ -263,7 +263,7 @@ export function createPlatform(cfg: PlatformConfig) {
     rdsExportRoleArn: rdsExportRole.arn,
   }, withProvider);
 
-  // The QA clones' AWS-side safety net (#5): only where QA clones are enabled.
+  // The QA clones' AWS-side safety net: only where QA clones are enabled.
   const qaReaper =
     cfg.qa?.enabled &&
     new QaReaper(

@@ -1,5 +1,5 @@
 /**
- * The published masked golden (#7), as `qa create` sees it: the cluster id in the SSM parameter the golden refresh
+ * The published masked golden, as `qa create` sees it: the cluster id in the SSM parameter the golden refresh
  * writes once a golden is masked, verified and snapshotted. The SSM client is injected, so tests use a mock.
  */
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from "@aws-sdk/client-ssm";

@@ -1,6 +1,6 @@
 /**
  * Masking a fresh clone before anyone is handed it. The orchestrator calls a `MaskingRunner` right after `up`; the
- * real one runs the masking engine's own CLI (issue #4) as a child process:
+ * real one runs the masking engine's own CLI as a child process:
  *
  *   tsx automation/main.ts mask run --url mysql://<user>@127.0.0.1:<port>/<db> --rules <rules> --json
  *

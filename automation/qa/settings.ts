@@ -20,7 +20,7 @@ export interface QaSettings {
     readonly connect: ConnectPath;
   };
   /**
-   * Present when the stack has an enabled golden (#7): `qa create` then clones the published golden by default and
+   * Present when the stack has an enabled golden: `qa create` then clones the published golden by default and
    * skips masking. The parameter holds the published golden's cluster id.
    */
   readonly golden?: { readonly parameterName: string };

@@ -1,5 +1,5 @@
 /**
- * One slice of the golden's masking: the #4 engine's `run()` with a time budget, over every database, then, in a
+ * One slice of the golden's masking: the engine's `run()` with a time budget, over every database, then, in a
  * call of its own, `verify`. The state machine calls this until it reports `complete`; all progress lives in the
  * database (`_masking_*`), so a slice that is cut short, retried or run twice resumes instead of masking again.
  *

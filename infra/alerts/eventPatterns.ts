@@ -24,7 +24,7 @@ export function crawlerFailurePattern(crawlerNames: readonly string[]): Record<s
  * for direct cluster exports it is the cluster. `<env>-` (this stack's export ids) is matched as well, in case the
  * task itself is named. The rule narrows; the handler decides, by looking the task up and checking its identifier
  * with parseExportId, so a foreign event that slips through is ignored. `extraPrefixes` adds other snapshots whose
- * exports are this stack's: the masked golden's (`golden-<env>-`, issue #7).
+ * exports are this stack's: the masked golden's (`golden-<env>-`).
  */
 export function exportEventsPattern(environment: string, sourceIdentifier: string, extraPrefixes: readonly string[] = []): Record<string, unknown> {
   return {

@@ -7,7 +7,7 @@ import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, type LambdaBundle, buildLambda } f
 /**
  * A Node.js Lambda function built from `functions/<source>/handler.ts`, with everything a platform function needs:
  * its own least-privilege role, a KMS-encrypted log group with retention, an Errors alarm and (optionally) an
- * async on-failure destination. Reused by the export pipeline (#3), the QA safety net (#5) and the golden steps (#7).
+ * async on-failure destination. Reused by the export pipeline, the QA safety net and the golden steps.
  */
 export interface NodeFunctionArgs {
   /** Physical function name (contracts/naming `physicalName`); the log group is `/aws/lambda/<functionName>`. */

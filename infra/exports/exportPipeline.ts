@@ -51,7 +51,7 @@ export interface ExportPipelineArgs {
   readonly staleAfterHours: number;
   readonly logRetentionDays: number;
   /**
-   * `raw` (default): the schedule exports the source's newest automated snapshot. `masked` (issue #7): no raw export
+   * `raw` (default): the schedule exports the source's newest automated snapshot. `masked`: no raw export
    * function and no schedule at all, so raw PII is never exported; the golden refresh starts each day's export from
    * its masked snapshot, and the events rule also matches the golden's snapshots.
    */

@@ -10,7 +10,7 @@ import { type FunctionNames, GOLDEN_CLUSTER_TIMEOUT_SECONDS, type GoldenFunction
 import { type GoldenNetwork, createGoldenNetwork } from "./goldenNetwork";
 import { stateMachineStatements } from "./goldenPolicies";
 
-/** The daily masked golden (issue #7): state machine, step Lambdas, network, salt, parameter, schedule, alarms. */
+/** The daily masked golden: state machine, step Lambdas, network, salt, parameter, schedule, alarms. */
 export interface GoldenRefreshArgs {
   readonly environment: string;
   readonly arns: ArnContext;

@@ -40,7 +40,7 @@ export interface CreateRequest {
   readonly ttl: number;
   readonly source: string;
   /**
-   * The source is the published masked golden (#7): the clone holds no PII from its first moment, so masking is
+   * The source is the published masked golden: the clone holds no PII from its first moment, so masking is
    * skipped. False for a raw source, which is masked and verified before the clone is handed out.
    */
   readonly fromGolden: boolean;

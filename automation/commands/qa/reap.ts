@@ -1,5 +1,5 @@
 /**
- * `qa reap [--dry-run]`: destroys every clone past its expiry. Meant for a schedule (CI, #8); the AWS-side reaper
+ * `qa reap [--dry-run]`: destroys every clone past its expiry. Meant for a schedule (CI); the AWS-side reaper
  * (functions/qa-reaper) is the second line for when this one does not run or the state backend is lost.
  */
 import { Progress } from "../../qa/progress";

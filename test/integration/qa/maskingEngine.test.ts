@@ -5,7 +5,7 @@ import { REPO_ROOT } from "../../support/pulumi";
 import { TEST_SALT, type TestDatabase, columnValues, ecommerceDatabase } from "../../support/masking";
 
 /**
- * `qa create`'s masking step against the real engine (#4) and a real MariaDB: the same child process, argv and
+ * `qa create`'s masking step against the real engine and a real MariaDB: the same child process, argv and
  * environment the CLI uses, minus the tunnel (the test database already listens on loopback).
  */
 describe("qa create's masking step with the real engine", function () {

@@ -40,7 +40,7 @@ describe("EncryptionKey", () => {
       ROLE("export-snapshot"),
       ROLE("export-events"),
       ROLE("qa-reaper"),
-      // The golden refresh (issue #7): its four step Lambdas and its state machine.
+      // The golden refresh: its four step Lambdas and its state machine.
       ROLE("golden-cluster"),
       ROLE("golden-mask"),
       ROLE("golden-export"),
@@ -164,17 +164,17 @@ describe("IAM roles", () => {
       "data-platform-stg-export-events",
       "data-platform-stg-export-scheduler",
       "data-platform-stg-export-reconcile-scheduler",
-      // From the `qa` block (issue #5): the safety-net Lambda and its schedule.
+      // From the `qa` block: the safety-net Lambda and its schedule.
       "data-platform-stg-qa-reaper",
       "data-platform-stg-qa-reaper-scheduler",
-      // From the `golden` block (issue #7): the step Lambdas (stg exports raw, so no golden-export), the state
+      // From the `golden` block: the step Lambdas (stg exports raw, so no golden-export), the state
       // machine and its schedule.
       "data-platform-stg-golden-cluster",
       "data-platform-stg-golden-mask",
       "data-platform-stg-golden-publish",
       "data-platform-stg-golden-refresh",
       "data-platform-stg-golden-scheduler",
-      // From the `github` block of Pulumi.stg.yaml (issue #8).
+      // From the `github` block of Pulumi.stg.yaml.
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",
       // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.

@@ -262,7 +262,7 @@ describe("stack config schema", () => {
     });
   });
 
-  describe("golden block and export source (issue #7)", () => {
+  describe("golden block and export source", () => {
     const prodGolden = () => JSON.parse(stackConfig("prod")["data-platform:golden"]) as Record<string, unknown>;
 
     it("derives the refresh schedule leadHours before the export, in the export's time zone", () => {

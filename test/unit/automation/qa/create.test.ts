@@ -14,7 +14,7 @@ import { readPublishedGolden } from "../../../../automation/qa/golden";
 import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
-// The raw-source path (#5): stg without its golden. Cloning the golden is tested below, with the golden enabled.
+// The raw-source path: stg without its golden. Cloning the golden is tested below, with the golden enabled.
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
 
@@ -246,7 +246,7 @@ describe("qa create", () => {
     expect(err.message).to.contain("the AWS-side reaper deletes it 2h after 2025-03-01T13:00:00.000Z");
   });
 
-  describe("with the masked golden enabled (issue #7)", () => {
+  describe("with the masked golden enabled", () => {
     const goldenSettings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg")));
     const GOLDEN = "golden-stg-20250301";
     const ssmMock = mockClient(SSMClient);

@@ -10,7 +10,7 @@ import { CLONE_EXPIRES_KEY } from "../../../../stacks/qaClone";
 import { fakeDeps, rejection } from "../../../support/fakeQa";
 import { stackConfig } from "../../../support/pulumi";
 
-// Clones of the raw source (#5); cloning the golden (#7) is covered in create.test.ts.
+// Clones of the raw source; cloning the golden is covered in create.test.ts.
 const settings: QaSettings = qaSettings("stg", parseConfig(stackConfig("stg", { "data-platform:golden": undefined })));
 const HOUR = 3_600_000;
 
