@@ -175,17 +175,18 @@ export async function run(options: RunOptions): Promise<RunReport> {
       if (state && state.keyId !== keys.id) throw new MaskingUsageError(`${schema.database} holds a masking run made with a different salt; ${restore}`);
 
       const t0 = Date.now();
+      // Coverage is checked on every run, resumed ones included: a PII column added since the plan (or since a
+      // finished run) must stop the run, never pass as masked.
+      report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
+      const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
+      if (uncovered.length > 0) {
+        const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
+        throw new MaskingUsageError(
+          `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
+            `${list}; add a strategy, or keep once reviewed`,
+        );
+      }
       if (!state) {
-        // Coverage is decided once, before the first write; a resumed run finishes what was planned.
-        report("plan", `checking coverage of ${schema.tables.size} tables in ${schema.database}`);
-        const uncovered = await findUncovered(conn, schema, options.rules, options.sampleRows ?? DEFAULT_SAMPLE_ROWS);
-        if (uncovered.length > 0) {
-          const list = uncovered.map((f) => `${f.table}.${f.column} (${f.reason})`).join(", ");
-          throw new MaskingUsageError(
-            `run refused: ${uncovered.length} PII-looking column${uncovered.length === 1 ? " is" : "s are"} not covered by ${options.rules.source}: ` +
-              `${list}; add a strategy, or keep once reviewed`,
-          );
-        }
         // Everything the data could make fail is checked before the first write, bookkeeping included.
         report("plan", "checking the data against the plan");
         const problems = await preflight(conn, plan);
