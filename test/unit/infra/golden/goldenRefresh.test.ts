@@ -90,9 +90,12 @@ describe("GoldenRefresh", () => {
           const mutating = list(s.Action).filter((a) => /^rds:(Create|Delete|Modify|Restore|AddTags)/.test(a));
           if (mutating.length === 0) continue;
           for (const r of list(s.Resource)) {
-            // The restore also names the source and the engine's default groups the clone gets (required resource types).
-            const restoreReads = [rds("cluster:shop-prod-aurora"), rds("cluster-pg:default.aurora-mysql8.0"), rds("og:default:aurora-mysql-8-0")];
-            const ok = r.includes(":golden-prod-") || r === rds("subgrp:data-platform-prod-golden") || (s.Sid === "CloneTheSourceIntoAGolden" && restoreReads.includes(r));
+            // The restore also names the source, the source's cluster parameter group (named by the source at run time,
+            // so any group: using a group does not change it) and the engine's default option group (required types).
+            const restoreReads = [rds("cluster:shop-prod-aurora"), rds("cluster-pg:*"), rds("og:default:aurora-mysql-8-0")];
+            const ok = r.includes(":golden-prod-") || r === rds("subgrp:data-platform-prod-golden") || (s.Sid === "CloneTheSourceIntoAGolden" && restoreReads.includes(r)) ||
+              // The instance gets the source's instance parameter group, likewise named at run time.
+              (s.Sid === "AddTheGoldenInstance" && r === rds("pg:*"));
             expect(ok, `${role} ${s.Sid} ${r}`).to.equal(true);
           }
         }
