@@ -36,8 +36,8 @@ export const QA_TAGS = {
   /** Stack tag only: creating → masking → ready. A clone is handed out only when ready. */
   status: "status",
   /**
-   * Stack tag only: how the clone's data was masked. `engine` (masked and verified in the clone, #4/#5) or
-   * `golden:<cluster id>` (cloned from the published masked golden, #7: nothing to mask).
+   * Stack tag only: how the clone's data was masked. `engine` (masked and verified in the clone) or
+   * `golden:<cluster id>` (cloned from the published masked golden: nothing to mask).
    */
   masking: "masking",
   /** Stack tag only: who ran `qa create` (e.g. a CI run), so its failure handler recovers only its own stack. */
