@@ -65,7 +65,7 @@ describe("bigquery config block", () => {
   it("rejects schedules that run more than once a day", () => {
     for (const schedule of ["every 12 hours", "every 30 minutes", "every 1 hours"]) {
       expect(problemsOf({ [BQ]: { ...valid, schedule } }), schedule).to.deep.equal([
-        `${BQ}.schedule: must run at most once a day: each run reloads the whole day's export`,
+        `${BQ}.schedule: must run at most once a day: each run reloads the whole day's export; got the string "${schedule}"`,
       ]);
     }
   });
