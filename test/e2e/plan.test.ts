@@ -31,7 +31,8 @@ describe("npm run plan (child process)", function () {
     expect(code).to.equal(0);
     expect(stdout).to.contain('▸ GoldenRefresh "golden"');
     expect(stdout).to.match(/state machine data-platform-prod-golden-refresh \(STANDARD\): \d+ states, 17 tasks, timeout 43200s/);
-    expect(stdout).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-publish, data-platform-prod-golden-export");
+    // Long lines wrap, continuing indented on the next line.
+    expect(stdout.replace(/\n\s+/g, " ")).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-publish, data-platform-prod-golden-export");
     expect(stdout).to.contain("retries: bounded on every task; catch: 15 of 17 tasks");
     expect(stdout).to.match(/logs ALL with execution data → arn:aws:logs:ap-northeast-1:123456789012:log-group:\/aws\/vendedlogs\/states\/data-platform-prod-golden-refresh:\*; tracing off/);
     expect(stdout).to.contain("schedule data-platform-prod-golden-refresh: cron(0 21 * * ? *) in Asia/Tokyo");
