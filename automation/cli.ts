@@ -7,12 +7,9 @@
  * take it as their argument), `--config-dir` (else the nearest Pulumi.yaml at or above the caller's directory),
  * `--json`, paths resolved from the caller's directory, progress on stderr.
  */
-import path from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
-import type { ProgressEvent } from "../sql/masking";
+import { Command, Option } from "commander";
 import { type TableSource, bqSync, defaultSources, renderBqSync } from "./commands/bqSync";
 import { cloneSummaryFromFile, renderFacts, stackFacts } from "./commands/ci";
-import { DEFAULT_RULES, maskRun, maskScan, maskVerify, renderRun, renderScan, renderVerify } from "./commands/mask";
 import { assertNoMandatoryViolations, plan, planDiff, renderDiff, renderPlan } from "./commands/plan";
 import { requireCloneName, requireTtl } from "./commands/qa/common";
 import { createClone, validateCreate, validateCreateFlags } from "./commands/qa/create";
@@ -24,6 +21,7 @@ import { recoverClone } from "./commands/qa/recover";
 import { clonePassword, cloneStatus, connectClone, connectionString, renderStatus, resetClone } from "./commands/qa/access";
 import { defaultDoctorClients, doctor, doctorConfig, renderDoctor } from "./commands/doctor";
 import { projectDir, resolveStack, userPath } from "./context";
+import { addMaskCommands } from "./cliMask";
 import { CheckFailedError, InterruptedError } from "./errors";
 import { CommandOutput, type Io } from "./output";
 import { withInterrupts } from "./qa/interrupt";
@@ -34,12 +32,6 @@ export type { Io } from "./output";
 /** This package's version, for `--version`. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require("../package.json") as { version: string }).version;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
 
 /** Options of every command that reads a stack. */
 interface StackFlags {
@@ -59,15 +51,6 @@ function withStack(cmd: Command): Command {
 /** The stack and project directory a command's flags name. */
 function stackOf(flags: StackFlags, positional?: string): { stack: string; dir: string } {
   return { stack: resolveStack(flags.stack, positional), dir: projectDir(flags.configDir) };
-}
-
-/** Options every `mask` subcommand takes. */
-interface MaskCliOptions {
-  url: string;
-  rules?: string;
-  json?: boolean;
-  concurrency?: number;
-  chunkSize?: number;
 }
 
 /**
@@ -153,64 +136,6 @@ export function buildCli(io: Io, out: CommandOutput, env: NodeJS.ProcessEnv = pr
 
   addQaCommands(program, io, out);
   return program;
-}
-
-/** `mask scan|run|verify`: the masking engine on the command line. */
-function addMaskCommands(program: Command, io: Io, out: CommandOutput, env: NodeJS.ProcessEnv): void {
-  const mask = program.command("mask").description("mask PII in a MySQL or MariaDB database: scan, run, verify");
-  const maskCommand = (name: string, description: string) =>
-    mask
-      .command(name)
-      .description(description)
-      .requiredOption("--url <url>", "mysql://user@host:port/database (password from the URL, else MYSQL_PWD)")
-      .option("--rules <path>", `masking rules file (default: ${DEFAULT_RULES} in the project directory)`)
-      .addOption(new Option("--json", "print the report as one JSON document"));
-  const started = Date.now();
-  const progress = (e: ProgressEvent) => io.stderr(`[mask ${((Date.now() - started) / 1000).toFixed(1)}s] ${e.phase}: ${e.message}\n`);
-  const common = (o: MaskCliOptions) => ({
-    url: o.url,
-    rules: o.rules === undefined ? path.join(projectDir(), DEFAULT_RULES) : userPath(o.rules),
-    password: env.MYSQL_PWD,
-    onProgress: progress,
-  });
-
-  maskCommand("scan", "list PII-looking columns the rules do not cover (exit 1 when there are any)").action(async (o: MaskCliOptions) => {
-    const options = common(o);
-    const report = await maskScan(options);
-    out.set(report, renderScan(report));
-    if (report.uncovered.length > 0) throw new CheckFailedError(`${report.uncovered.length} PII-looking columns are not covered by ${options.rules}`);
-  });
-
-  maskCommand("run", "mask every covered column (salt from MASKING_SALT), then verify")
-    .option("--concurrency <n>", "parallel connections (default: what the server can take, 1 to 4)", positiveInt)
-    .option("--chunk-size <n>", "rows per chunk (default 10000)", positiveInt)
-    .action(async (o: MaskCliOptions) => {
-      // Ctrl-C stops new chunks; chunks in flight commit, and a later run resumes.
-      const interrupt = new AbortController();
-      const onSigint = () => interrupt.abort();
-      process.once("SIGINT", onSigint);
-      process.once("SIGTERM", onSigint);
-      try {
-        const report = await maskRun({ ...common(o), salt: env.MASKING_SALT, concurrency: o.concurrency, chunkSize: o.chunkSize, signal: interrupt.signal });
-        out.set(report, renderRun(report));
-        if (!report.complete) {
-          const why = `with ${report.chunksRemaining} chunks left: run again to resume`;
-          throw interrupt.signal.aborted ? new InterruptedError(`interrupted ${why}`) : new CheckFailedError(`stopped ${why}`);
-        }
-        if (report.verify && !report.verify.ok) throw new CheckFailedError("masked, but verification failed");
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-        process.removeListener("SIGTERM", onSigint);
-      }
-    });
-
-  maskCommand("verify", "prove a masked database holds no fingerprinted original and every value has its shape").action(
-    async (o: MaskCliOptions) => {
-      const report = await maskVerify({ ...common(o), salt: env.MASKING_SALT });
-      out.set(report, renderVerify(report));
-      if (!report.ok) throw new CheckFailedError("verification failed");
-    },
-  );
 }
 
 /**

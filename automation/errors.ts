@@ -20,6 +20,11 @@ export class CheckFailedError extends Error {
   override readonly name = "CheckFailedError";
 }
 
+/** A person was asked to confirm a change and did not; nothing was changed. Exit code 1. */
+export class NotConfirmedError extends Error {
+  override readonly name = "NotConfirmedError";
+}
+
 /** The user interrupted the command (Ctrl-C or SIGTERM); whatever cleanup it does has run. Exit code 130. */
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";

@@ -4,14 +4,37 @@
  * 0 success, 1 a check failed (a plan with a mandatory guardrail violation: the plan ran, and what it found must not
  * be deployed) or an operation failed, 2 usage or config error, 130 interrupted.
  */
+import { createInterface } from "node:readline";
 import { CommanderError } from "commander";
 import { buildCli, longOptionNames } from "./cli";
 import { npmJson, npmSwallowedOptions } from "./context";
-import { UsageError, exitCodeFor } from "./errors";
-import { CommandOutput } from "./output";
+import { InterruptedError, UsageError, exitCodeFor } from "./errors";
+import { CommandOutput, type Io } from "./output";
+
+/**
+ * Questions for a person, when there is one: stdin and stderr both terminals. The question goes to stderr, so stdout
+ * stays one document; Ctrl-C while asked interrupts (exit 130) and the end of input answers no.
+ */
+function terminalAsk(): Io["ask"] {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return (question) =>
+    new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        f();
+        rl.close();
+      };
+      rl.on("SIGINT", () => settle(() => reject(new InterruptedError("interrupted before anything was written"))));
+      rl.on("close", () => settle(() => resolve("")));
+      rl.question(question, (answer) => settle(() => resolve(answer)));
+    });
+}
 
 async function main(argv: string[]): Promise<number> {
-  const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+  const io: Io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), ask: terminalAsk() };
   const out = new CommandOutput();
   const program = buildCli(io, out);
   const verbose = argv.includes("--verbose");

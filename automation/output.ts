@@ -9,6 +9,8 @@ import { type ErrorDocument, errorDocument } from "./errors";
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Asks a person a question and returns the answer; absent when no one is at a terminal to answer. */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 /** The result of the command that ran, set once by its action. */
