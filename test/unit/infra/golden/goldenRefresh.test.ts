@@ -198,7 +198,8 @@ describe("GoldenRefresh", () => {
       ]);
       const mask = find(prod, "aws:lambda/function:Function", "golden-mask").inputs;
       expect(mask.vpcConfig).to.deep.equal({ subnetIds: ["subnet-0f1e2d3c4b5a69781", "subnet-0f1e2d3c4b5a69782", "subnet-0f1e2d3c4b5a69783"], securityGroupIds: ["golden-mask-sg-id"] });
-      expect(mask).to.include({ timeout: 900, memorySize: 1024, reservedConcurrentExecutions: 1 });
+      expect(mask).to.include({ timeout: 900, memorySize: 1024 });
+      expect(mask.reservedConcurrentExecutions, "no reservation unless golden.reservedConcurrency asks").to.equal(undefined);
       expect(mask.environment.variables.MASK_BUDGET_SECONDS).to.equal("600");
     });
 
