@@ -240,8 +240,6 @@ const schema = z
       const problems = bigqueryProblems(bigquery.data, {
         databases: c.databases,
         exportOnly: c.exportOnly,
-        exportCron: c.exportSchedule.cron,
-        exportTimezone: c.exportSchedule.timezone,
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
