@@ -8,6 +8,7 @@ import { declareColumn, parseTablesInfo, tableInput } from "../../../functions/e
 import { DB_SCHEMA_TABLE_FORM, DB_TABLE_FORM } from "../../fixtures/exportTablesInfo";
 import { metricSink } from "../../../functions/shared/metrics";
 import { recordSdkRequests } from "../../support/sdkRequests";
+import { alertDetails } from "../../support/alerts";
 
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -213,7 +214,7 @@ describe("export-events", () => {
     expect(result).to.deep.equal({ action: "alerted", exportTaskIdentifier: "stg-20240302", status: "FAILED" });
     const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
     expect(publish.Subject).to.equal("[data-platform stg] export stg-20240302 failed");
-    const body = JSON.parse(publish.Message!);
+    const body = alertDetails(publish);
     expect(body.failureCause).to.equal("S3 bucket access denied for role data-platform-stg-rds-export");
     expect(body.retry).to.contain("aws lambda invoke --function-name data-platform-stg-export-snapshot").and.to.contain("attempt 2");
     expect(glueMock.calls()).to.have.length(0);
