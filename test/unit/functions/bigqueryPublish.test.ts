@@ -5,6 +5,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { bigQueryCurrentPrefix, bigQueryDataPath, publishedExportId, tableKeyPrefix, tablesInfoKeyPrefix } from "../../../contracts/exportLayout";
 import { PublishError, type PublishedTable, publish, syncTable } from "../../../functions/bigquery-publish/publish";
+import { alertDetails } from "../../support/alerts";
 import { S3Fake } from "../../support/awsFake/s3";
 import { selectedKeys } from "../../support/bigQueryDataPath";
 import { recordSdkRequests } from "../../support/sdkRequests";
@@ -193,7 +194,7 @@ describe("bigquery-publish", () => {
       expect(error).to.be.instanceOf(Error).with.property("name", "AccessDenied");
       const alert = snsMock.commandCalls(PublishCommand)[0].args[0].input;
       expect(alert.Subject).to.equal("[data-platform stg] BigQuery publish failed");
-      expect(JSON.parse(String(alert.Message))).to.include({ error: "AccessDenied" });
+      expect(alertDetails(alert)).to.include({ error: "AccessDenied" });
     });
   });
 });
