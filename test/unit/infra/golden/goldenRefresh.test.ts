@@ -261,7 +261,13 @@ describe("GoldenRefresh", () => {
 
     it("raw (stg): the daily export keeps its function and schedule, and the golden only feeds QA", () => {
       expect(ofType(stg, "aws:lambda/function:Function").map((f) => f.inputs.name)).to.include("data-platform-stg-export-snapshot");
-      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-export-reconcile", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
+      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members([
+        "data-platform-stg-daily-export",
+        "data-platform-stg-export-reconcile",
+        "data-platform-stg-golden-refresh",
+        "data-platform-stg-qa-reaper",
+        "data-platform-stg-bigquery-publish",
+      ]);
     });
 
     it("builds nothing of the golden where it is not configured", async () => {
