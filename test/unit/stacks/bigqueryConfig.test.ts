@@ -79,7 +79,7 @@ describe("bigquery config block", () => {
 
   it("rejects a schedule without a time of day, which the publisher could not keep clear of", () => {
     expect(problemsOf({ [BQ]: { ...valid, schedule: "every 24 hours" } })).to.deep.equal([
-      `${BQ}.schedule: must name a time of day in UTC, such as "every day 03:00": the files a transfer loads are replaced only away from that time`,
+      `${BQ}.schedule: must name a time of day in UTC, such as "every day 03:00": the files a transfer loads are replaced only away from that time; got the string "every 24 hours"`,
     ]);
   });
 
