@@ -132,12 +132,35 @@ describe("masking keeps what it must keep", function () {
     const r = rules("  '`order-lines`':\n    e-mail: email\n    nick: username\n    memo: redact\n");
     const done = await reset({ connection: db.connection, rules: r, salt: TEST_SALT });
     expect(done.dropped.length).to.equal(6);
-    expect(await bookkeeping(db)).to.equal(0);
+    expect(await bookkeeping(db), "only _masking_done stays").to.equal(1);
     const masked = await tableRows(db.admin, "order-lines");
     const err = await failure(run({ connection: db.connection, rules: r, salt: TEST_SALT }));
-    expect((err as Error).message).to.match(/order-lines: every sampled value of e-mail, nick already has its masked shape: this table looks masked/);
+    expect((err as Error).message).to.match(/order-lines: _masking_done records this table as masked by a verified run/);
+    expect(await tableRows(db.admin, "order-lines")).to.deep.equal(masked);
+    // Bookkeeping dropped by hand, record included: the masked shape of the hash-derived columns still refuses.
+    await db.admin.query("DROP TABLE _masking_done");
+    const again = await failure(run({ connection: db.connection, rules: r, salt: TEST_SALT }));
+    expect((again as Error).message).to.match(/order-lines: every sampled value of e-mail, nick already has its masked shape: this table looks masked/);
     expect(await tableRows(db.admin, "order-lines")).to.deep.equal(masked);
     expect(await bookkeeping(db)).to.equal(0);
+  });
+
+  it("never masks a table twice after reset, even when only word lists, redact and date_year masked it", async () => {
+    const other = await emptyDatabase("mask_twice");
+    try {
+      await other.admin.query(`CREATE TABLE staff (id INT PRIMARY KEY, first VARCHAR(20) NOT NULL, zip VARCHAR(5) NOT NULL, note VARCHAR(40) NULL, born DATE NULL) ENGINE=InnoDB;
+        INSERT INTO staff VALUES (1, 'Ann', '10001', 'likes tea', '1980-05-06'), (2, 'Bo', '94105', 'night shift', '1975-11-30')`);
+      const r = rules("  staff:\n    first: first_name\n    zip: postal_code\n    note: redact\n    born: date_year\n");
+      expect((await run({ connection: other.connection, rules: r, salt: TEST_SALT })).verify?.ok).to.equal(true);
+      await reset({ connection: other.connection, rules: r, salt: TEST_SALT });
+      const masked = await tableRows(other.admin, "staff");
+      const err = await failure(run({ connection: other.connection, rules: r, salt: TEST_SALT }));
+      expect(err).to.be.instanceOf(MaskingUsageError);
+      expect((err as Error).message).to.match(/staff: _masking_done records this table as masked by a verified run .*restore the database from its source/);
+      expect(await tableRows(other.admin, "staff")).to.deep.equal(masked);
+    } finally {
+      await other.admin.end();
+    }
   });
 
   it("refuses to reset a database that does not pass verify", async () => {
