@@ -262,4 +262,51 @@ describe("secondary indexes over masked columns are rebuilt, also across interru
     expect(await createTable()).to.equal(before);
     expect(await count(db.admin, "SELECT COUNT(*) FROM _masking_indexes")).to.equal(0);
   });
+
+  /** A fresh copy of the members table in its own database. */
+  async function members(): Promise<TestDatabase> {
+    const other = await emptyDatabase("mask_rebuild");
+    await other.admin.query(`CREATE TABLE members (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, nick VARCHAR(40) NOT NULL, note VARCHAR(20) NULL,
+      UNIQUE KEY uq_email (email), KEY ix_nick_note (nick(10), note)) ENGINE=InnoDB`);
+    await other.admin.query("INSERT INTO members VALUES ?", [Array.from({ length: 300 }, (_, i) => [i + 1, `m${i}@corp.test`, `member${i}`, `n${i % 7}`])]);
+    return other;
+  }
+  const indexNames = async (other: TestDatabase) =>
+    ((await other.admin.query("SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'members'")) as unknown as [Array<{ n: string }>])[0].map((r) => r.n).sort();
+  const r = rules("  members:\n    email: email\n    nick: username\n    note: keep\n");
+
+  it("starts no rebuild past the deadline once a call has made progress, and rebuilds one index per call at most then", async () => {
+    const other = await members();
+    try {
+      const past = () => ({ connection: other.connection, rules: r, salt: TEST_SALT, concurrency: 1, deadlineMs: Date.now() - 1 });
+      // One chunk: the first call masks it, then finds its deadline passed and leaves both rebuilds to later calls.
+      const first = await run({ ...past(), chunkSize: 1000 });
+      expect(first).to.include({ complete: false, chunksThisCall: 1, chunksRemaining: 0 });
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY"]);
+      // A call with nothing else to do always rebuilds one index, and stops there when out of time.
+      expect((await run(past())).complete).to.equal(false);
+      expect(await indexNames(other)).to.have.length(2);
+      expect(await count(other.admin, "SELECT COUNT(*) FROM _masking_indexes")).to.equal(1);
+      const last = await run(past());
+      expect(last.complete).to.equal(true);
+      expect(last.verify?.ok).to.equal(true);
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+    } finally {
+      await other.admin.end();
+    }
+  });
+
+  it("keeps the indexes of a table whose estimated rebuild exceeds rebuildBudgetMs", async () => {
+    const other = await members();
+    try {
+      const first = await run({ connection: other.connection, rules: r, salt: TEST_SALT, chunkSize: 50, concurrency: 1, deadlineMs: Date.now() - 1, rebuildBudgetMs: 1 });
+      expect(first.complete).to.equal(false);
+      expect(await indexNames(other), "kept while chunks run").to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+      const last = await run({ connection: other.connection, rules: r, salt: TEST_SALT, rebuildBudgetMs: 1 });
+      expect(last.verify?.ok).to.equal(true);
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+    } finally {
+      await other.admin.end();
+    }
+  });
 });
