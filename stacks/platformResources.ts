@@ -80,6 +80,16 @@ export const USERS = {
   bigQueryTransfer: "bigquery-transfer",
 } as const;
 
+/**
+ * Roles that exist only in stacks with a `bigquery` block. The publisher copies export files under `bigquery/` and
+ * alerts through the encrypted topic, so the key policy names it (only in those stacks); its scheduler never
+ * touches the key.
+ */
+export const BIGQUERY_ROLES = {
+  publish: "bigquery-publish",
+  publishScheduler: "bigquery-publish-scheduler",
+} as const;
+
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
 function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
   const queries: NamedQuerySpec[] = [
@@ -134,7 +144,7 @@ export function createPlatform(cfg: PlatformConfig) {
       accountId,
       partition,
       region,
-      userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
+      userRoleArns: [...Object.values(ROLES).map(arnOf), ...(cfg.bigquery ? [arnOf(BIGQUERY_ROLES.publish)] : []), ...cfg.analystPrincipalArns],
       // StartExportTask creates a grant on the key for the export; only the export functions start exports (the raw
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
@@ -278,6 +288,7 @@ export function createPlatform(cfg: PlatformConfig) {
         kmsKeyArn: key.arn,
         alertTopicArn: alerts.arn,
         gracePeriodMs: cfg.qa.reaperGracePeriod,
+        reservedConcurrency: cfg.qa.reaperReservedConcurrency,
         logRetentionDays: cfg.lambdaLogRetentionDays,
       },
       withProvider,
@@ -311,6 +322,15 @@ export function createPlatform(cfg: PlatformConfig) {
           exportsBucketName: exportsBucket.name,
           exportsBucketArn: exportsBucket.arn,
           kmsKeyArn: key.arn,
+          arns: { partition, region, accountId },
+          alertTopicArn: alerts.arn,
+          exportEventsRule: { name: exportPipeline.eventsRule.name, arn: exportPipeline.eventsRule.arn },
+          publisherNames: {
+            functionName: physicalName(env, BIGQUERY_ROLES.publish),
+            roleName: roleName(env, BIGQUERY_ROLES.publish),
+            scheduleName: physicalName(env, BIGQUERY_ROLES.publish),
+            schedulerRoleName: roleName(env, BIGQUERY_ROLES.publishScheduler),
+          },
         },
         withProvider,
       )
@@ -408,6 +428,7 @@ function createGolden(
       kmsKeyArn: deps.kmsKeyArn,
       alertTopicArn: deps.alertTopicArn,
       logRetentionDays: cfg.lambdaLogRetentionDays,
+      reservedConcurrency: g.reservedConcurrency,
       saltRecoveryDays: cfg.protection.protect ? 30 : 7,
     },
     opts,
