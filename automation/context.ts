@@ -3,7 +3,7 @@
  * where the user was in INIT_CWD), the project directory holding Pulumi.yaml and the stack files, and which stack a
  * command applies to. Every command resolves these the same way.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { UsageError } from "./errors";
 
@@ -62,20 +62,55 @@ export function underOwnNpmScript(env: NodeJS.ProcessEnv = process.env): boolean
  * mode and sets npm_config_json. The command then prints JSON too, so the result is one clean document.
  */
 export function npmJson(env: NodeJS.ProcessEnv = process.env): boolean {
-  return underOwnNpmScript(env) && env.npm_config_json === "true";
+  return underOwnNpmScript(env) && env.npm_config_json === "true" && !npmConfiguredNames(env).has("json");
+}
+
+/**
+ * Settings npm took from its config files (user, global, project `.npmrc`) or from NPM_CONFIG_* variables. npm hands
+ * every setting to a script as npm_config_<name> (npm docs, "scripts": "npm_config_ … environment variables"), so
+ * these are what tell a user's `yes=false` in ~/.npmrc apart from a `--yes` typed before `--`. Names are lower case
+ * with `_` for `-`, as in the variables.
+ */
+export function npmConfiguredNames(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  const norm = (name: string) => name.trim().toLowerCase().replace(/-/g, "_");
+  const names = new Set<string>();
+  const project = env.npm_config_local_prefix ? path.join(env.npm_config_local_prefix, ".npmrc") : undefined;
+  for (const file of [env.npm_config_userconfig, env.npm_config_globalconfig, project]) {
+    if (!file) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue; // a config file that does not exist sets nothing
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const m = /^\s*([^;#=\s[][^=]*?)\s*=/.exec(line);
+      if (m?.[1]) names.add(norm(m[1]));
+    }
+  }
+  for (const key of Object.keys(env)) {
+    const m = /^NPM_CONFIG_(.+)$/.exec(key);
+    if (m?.[1]) names.add(norm(m[1]));
+  }
+  return names;
 }
 
 /**
  * Options of ours that npm swallowed because they came before `--` (`npm run qa create x --ttl 8h` hands the command
  * `create x 8h` and sets npm_config_ttl=true): running on would silently drop them, so the command refuses instead.
- * `--json` is not among them (see {@link npmJson}).
+ * `--json` is not among them (see {@link npmJson}). A setting from npm's config files or NPM_CONFIG_* variables is
+ * not taken for one ({@link npmConfiguredNames}), so the same option both in ~/.npmrc and before `--` goes unnoticed.
  */
 export function npmSwallowedOptions(longOptions: Iterable<string>, env: NodeJS.ProcessEnv = process.env): string[] {
   if (!underOwnNpmScript(env)) return [];
+  const configured = npmConfiguredNames(env);
   const swallowed: string[] = [];
   for (const name of longOptions) {
     if (name === "json" || name === "verbose") continue;
-    if (env[`npm_config_${name.replace(/-/g, "_")}`] !== undefined) swallowed.push(`--${name}`);
+    const key = name.replace(/-/g, "_");
+    // npm exports a false setting as an empty string; one typed on the command line is "true" or its value.
+    const value = env[`npm_config_${key}`];
+    if (value !== undefined && value !== "" && !configured.has(key)) swallowed.push(`--${name}`);
   }
   return [...new Set(swallowed)].sort();
 }
