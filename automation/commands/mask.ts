@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
+  DONE_TABLE,
   type PreviewReport,
   type ProgressCallback,
   type ResetReport,
@@ -226,9 +227,8 @@ function show(value: unknown): string {
 
 /** `mask reset` for people. */
 export function renderReset(report: ResetReport): string {
-  return report.dropped.length === 0
-    ? `reset ${report.database}: verified; no bookkeeping tables to remove`
-    : `reset ${report.database}: verified; removed ${report.dropped.join(", ")}`;
+  const removed = report.dropped.length === 0 ? "no bookkeeping tables to remove" : `removed ${report.dropped.join(", ")}`;
+  return `reset ${report.database}: verified; ${removed}; kept ${DONE_TABLE}, the record of the masked tables, so they are never masked twice`;
 }
 
 /** `mask strategies` for people: one block per strategy. */
