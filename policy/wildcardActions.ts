@@ -52,3 +52,17 @@ const lowerCased = new Set(WILDCARD_ONLY_ACTIONS.map((a) => a.toLowerCase()));
 export function isWildcardOnlyAction(action: string): boolean {
   return lowerCased.has(action.toLowerCase());
 }
+
+/**
+ * The `Resource` of a statement whose every action AWS authorises on `"*"` (WILDCARD_ONLY_ACTIONS): the call site
+ * says which actions need it, and an action with a required resource type throws here instead of reaching a policy.
+ * The static checks (policy/permissions/staticChecks.ts) confirm each against the Service Authorization Reference.
+ */
+export function anyResourceOnlyFor(actions: string | readonly string[]): "*" {
+  const named = typeof actions === "string" ? [actions] : actions;
+  const narrowable = named.filter((a) => !isWildcardOnlyAction(a));
+  if (named.length === 0 || narrowable.length > 0) {
+    throw new RangeError(`Resource "*" is only for actions AWS authorises on "*" alone; name the resource of ${narrowable.join(", ") || "(no action)"}`);
+  }
+  return "*";
+}

@@ -80,6 +80,24 @@ export const USERS = {
   bigQueryTransfer: "bigquery-transfer",
 } as const;
 
+/**
+ * The ROLES this configuration deploys: the key policy names only these, so that it never names a role that does
+ * not exist (a grant nobody holds, which a same-named role created later would inherit).
+ */
+export function keyUserRoles(cfg: Pick<PlatformConfig, "exportSource" | "golden" | "qa">): string[] {
+  const masked = cfg.exportSource === "masked";
+  const golden = cfg.golden !== undefined;
+  return [
+    ROLES.rdsExport,
+    ROLES.crawler,
+    ROLES.exportEvents,
+    ...(masked ? [] : [ROLES.exportSnapshot]),
+    ...(cfg.qa?.enabled ? [ROLES.qaReaper] : []),
+    ...(golden ? [ROLES.goldenCluster, ROLES.goldenMask, ROLES.goldenPublish, ROLES.goldenStateMachine] : []),
+    ...(golden && masked ? [ROLES.goldenExport] : []),
+  ];
+}
+
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
 function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
   const queries: NamedQuerySpec[] = [
@@ -134,7 +152,10 @@ export function createPlatform(cfg: PlatformConfig) {
       accountId,
       partition,
       region,
-      userRoleArns: [...Object.values(ROLES).map(arnOf), ...cfg.analystPrincipalArns],
+      // The deploy role runs `pulumi up`, so it must administer the key (KMS refuses a key policy that locks out
+      // its own caller); config may name more administrators.
+      administratorArns: [...(cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : []), ...cfg.keyAdministratorArns],
+      userRoleArns: [...keyUserRoles(cfg).map(arnOf), ...cfg.analystPrincipalArns],
       // StartExportTask creates a grant on the key for the export; only the export functions start exports (the raw
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stateLocksPrefix, stateObjectsPrefix } from "../../contracts/stateBackend";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import type { PolicyStatement } from "../security/policy";
 
 /** This stack's folder of the Pulumi state backend and its secrets-provider key (contracts/stateBackend.ts). */
@@ -183,7 +184,7 @@ export function deployRoleStatements(args: {
       Sid: "FindGitHubOidcProvider",
       Effect: "Allow",
       Action: "iam:ListOpenIDConnectProviders",
-      Resource: "*", // account-level listing: IAM has no resource type for it (policy/wildcardActions.ts)
+      Resource: anyResourceOnlyFor("iam:ListOpenIDConnectProviders"), // account-level listing: no resource type
     });
   }
   return statements;

@@ -124,7 +124,10 @@ describe("GitHub OIDC delivery roles", () => {
   });
 
   it("builds nothing for delivery when the stack has no github block", async () => {
-    const { resources } = await runPlatform("stg", { "data-platform:github": undefined });
+    const { resources } = await runPlatform("stg", {
+      "data-platform:github": undefined,
+      "data-platform:keyAdministratorArns": ["arn:aws:iam::123456789012:role/platform-admins"],
+    });
     expect(resources.filter((r) => r.type.startsWith("platform:delivery:"))).to.deep.equal([]);
     expect(ofType(resources, "aws:iam/role:Role").map((r) => r.inputs.name).filter((n: string) => n.includes("github"))).to.deep.equal([]);
   });

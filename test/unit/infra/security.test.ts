@@ -18,11 +18,26 @@ describe("EncryptionKey", () => {
     expect(find(resources, "aws:kms/alias:Alias", "key-alias").inputs.name).to.equal("alias/data-platform-stg-data");
   });
 
-  it("lets the account root administer the key without using it", () => {
-    const admin = sid("AccountRootAdministersKey");
+  it("lets only the named administrators (the deploy role, and the root user as break-glass) administer the key", () => {
+    const admin = sid("NamedAdministratorsAdministerKey");
     expect(admin?.Principal).to.deep.equal({ AWS: "arn:aws:iam::123456789012:root" });
-    expect(admin?.Action).to.not.include.members(["kms:Decrypt", "kms:Encrypt", "kms:*"]);
-    expect(admin?.Action).to.include.members(["kms:ScheduleKeyDeletion", "kms:Put*"]);
+    expect(admin?.Condition).to.deep.equal({
+      ArnEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:root", ROLE("github-deploy")] },
+    });
+    expect(admin?.Action).to.include.members(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:EnableKeyRotation"]);
+    // No patterns, no cryptography, no grants: CreateGrant stays behind kms:GrantIsForAWSResource.
+    for (const a of admin?.Action as string[]) expect(a).to.not.match(/[*?]|Encrypt|Decrypt|GenerateDataKey|CreateGrant/);
+  });
+
+  it("adds the administrators named in config", async () => {
+    const extra = "arn:aws:iam::123456789012:role/platform-admins";
+    const { resources: withAdmins } = await runPlatform("stg", { "data-platform:keyAdministratorArns": [extra] });
+    const policy = statements(find(withAdmins, "aws:kms/key:Key", "key").inputs.policy);
+    expect(policy.find((st) => st.Sid === "NamedAdministratorsAdministerKey")?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::123456789012:root",
+      ROLE("github-deploy"),
+      extra,
+    ]);
   });
 
   it("lets only the platform's roles use the key, and the BigQuery transfer user only decrypt through S3", () => {
@@ -33,17 +48,17 @@ describe("EncryptionKey", () => {
     ]);
     expect(decryptOnly?.Condition.StringEquals["kms:ViaService"]).to.equal("s3.ap-northeast-1.amazonaws.com");
     const use = sid("PlatformRolesUseKey");
-    expect(use?.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    expect(use?.Action).to.have.members(["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]);
+    // Exactly the roles stg deploys: the raw export's function (stg exports raw data, so no golden-export role).
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([
       ROLE("rds-export"),
       ROLE("glue-crawler"),
       ROLE("export-snapshot"),
       ROLE("export-events"),
       ROLE("qa-reaper"),
-      // The golden refresh: its four step Lambdas and its state machine.
+      // The golden refresh: its three step Lambdas that use the key and its state machine.
       ROLE("golden-cluster"),
       ROLE("golden-mask"),
-      ROLE("golden-export"),
       ROLE("golden-publish"),
       ROLE("golden-refresh"),
     ]);
