@@ -32,6 +32,25 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "xray:PutTelemetryRecords",
   // Secrets Manager's random string generator (the masking salt's value) touches no secret: no resource type.
   "secretsmanager:GetRandomPassword",
+  // What CI's deploy role needs to build the platform (infra/delivery/deployer/actions.ts), none of which has a
+  // resource type: lookups of security groups, subnets, VPCs, parameters and aliases; creating a key (only with
+  // this environment's tags), a crawler, and Glue security configurations.
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSecurityGroupRules",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeVpcs",
+  "ssm:DescribeParameters",
+  "kms:ListAliases",
+  "kms:CreateKey",
+  "glue:CreateCrawler",
+  "glue:CreateSecurityConfiguration",
+  "glue:DeleteSecurityConfiguration",
+  // The analytics blocks: creating a Chatbot channel configuration or a QuickSight data source, and listing channel
+  // configurations and their tags, name no resource.
+  "chatbot:CreateSlackChannelConfiguration",
+  "chatbot:DescribeSlackChannelConfigurations",
+  "chatbot:ListTagsForResource",
+  "quicksight:CreateDataSource",
   // Metric data and rendered metric images (AWS Chatbot's alarm charts): no resource type.
   "cloudwatch:GetMetricData",
   "cloudwatch:GetMetricWidgetImage",

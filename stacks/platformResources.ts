@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
 import { goldenIdentifierPrefix } from "../contracts/golden";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
+import { DELIVERY_ROLES, bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
@@ -63,14 +63,6 @@ export const S3_KEY_ROLES = {
   quickSight: "quicksight",
 } as const;
 
-/**
- * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
- * pull request's preview cannot decrypt exports.
- */
-export const DELIVERY_ROLES = {
-  preview: "github-preview",
-  deploy: "github-deploy",
-} as const;
 
 /**
  * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
@@ -97,6 +89,8 @@ export function keyUserRoles(cfg: Pick<PlatformConfig, "exportSource" | "golden"
     ...(golden && masked ? [ROLES.goldenExport] : []),
   ];
 }
+
+export { DELIVERY_ROLES };
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
 function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
@@ -160,6 +154,9 @@ export function createPlatform(cfg: PlatformConfig) {
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
+      // CI's deploy role creates and reads functions whose environment the key encrypts (Lambda uses the key with
+      // the caller's rights); only through Lambda.
+      lambdaDeployerArns: cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : [],
       s3ReadWritePrincipalArns: cfg.quicksight ? [arnOf(S3_KEY_ROLES.quickSight)] : [],
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
       // The alert topic, named before it exists (it is encrypted with this key).
@@ -317,6 +314,12 @@ export function createPlatform(cfg: PlatformConfig) {
         deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
         rolePrefix: physicalName(env, ""),
         state: { bucket: cfg.github.stateBucket, prefix: cfg.github.statePrefix, keyArn: cfg.github.stateKeyArn },
+        deploy: {
+          region,
+          // Security groups are created in the golden's VPC; the golden clones (and so looks up) the source cluster.
+          vpcIds: cfg.golden?.network ? [cfg.golden.network.vpcId] : [],
+          lookedUpClusterIds: cfg.golden ? [cfg.sourceClusterIdentifier] : [],
+        },
         accountId,
         partition,
       },

@@ -81,6 +81,14 @@ export interface EncryptionKeyArgs {
    * `aws:PrincipalArn`, so they may be created after the key. Default none.
    */
   readonly s3ReadWritePrincipalArns?: readonly pulumi.Input<string>[];
+  /**
+   * Principals that create and read Lambda functions whose environment the key encrypts (CI's deploy role): Lambda
+   * calls kms:Encrypt, kms:CreateGrant and kms:Decrypt with the caller's rights ("Securing Lambda environment
+   * variables", https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html). Allowed only
+   * through Lambda (`kms:ViaService`), grants only for AWS resources, so they can never decrypt exports or secrets
+   * themselves. Default none.
+   */
+  readonly lambdaDeployerArns?: readonly pulumi.Input<string>[];
   /** Service principals that publish to encrypted SNS topics, e.g. `events.amazonaws.com`. Default none. */
   readonly publisherServices?: readonly string[];
   /**
@@ -154,6 +162,28 @@ export class EncryptionKey extends pulumi.ComponentResource {
           ArnEquals: { "aws:PrincipalArn": [...args.grantRoleArns] },
         },
       });
+    }
+    if (args.lambdaDeployerArns?.length) {
+      const throughLambda = pulumi.interpolate`lambda.${args.region}.amazonaws.com`;
+      const deployers = { ArnEquals: { "aws:PrincipalArn": [...args.lambdaDeployerArns] } };
+      statements.push(
+        {
+          Sid: "DeployerUsesKeyThroughLambda",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: ["kms:Encrypt", "kms:Decrypt"],
+          Resource: THIS_KEY,
+          Condition: { ...deployers, StringEquals: { "kms:ViaService": throughLambda } },
+        },
+        {
+          Sid: "DeployerGrantsToLambda",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: "kms:CreateGrant",
+          Resource: THIS_KEY,
+          Condition: { ...deployers, StringEquals: { "kms:ViaService": throughLambda }, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+      );
     }
     if (args.s3DecryptPrincipalArns?.length) {
       statements.push({
