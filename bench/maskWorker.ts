@@ -14,6 +14,10 @@ async function main(): Promise<void> {
     salt: env.MASKING_SALT,
     concurrency: env.BENCH_CONCURRENCY ? Number(env.BENCH_CONCURRENCY) : undefined,
     chunkSize: env.BENCH_CHUNK_SIZE ? Number(env.BENCH_CHUNK_SIZE) : undefined,
+    // Every step but the per-chunk lines, with its start time: where a phase spends its time.
+    onProgress: (e) => {
+      if (e.phase !== "mask" || e.chunksDone === undefined) process.stderr.write(`[masker] ${(e.elapsedMs / 1000).toFixed(2)} s ${e.phase}: ${e.message}\n`);
+    },
   });
   const ms = performance.now() - started;
   const failed = report.verify?.checks.filter((c) => !c.ok) ?? [];

@@ -1,6 +1,6 @@
 /**
  * The export contract: how an export is named and where its files land in S3. The export Lambda, the completion
- * handler, the platform stack, the BigQuery transfer paths and the CLIs all import this module; none of them builds
+ * handler, the platform stack, the BigQuery publisher and transfer paths and the CLIs all import this module; none of them builds
  * an export path by hand.
  *
  * An RDS snapshot export of Aurora MySQL writes
@@ -129,38 +129,52 @@ export function parseTableKeyPrefix(key: string): ({ exportId: string } & Source
 }
 
 /**
- * BigQuery's runtime template for the export day: `{run_time|"%Y%m%d"}`, shifted into the export schedule's time zone.
- * `run_time` is UTC; the export day is the date in the schedule's zone, so a zone ahead of UTC needs `+<offset>`
- * (BigQuery accepts `h` and `m` offsets: https://cloud.google.com/bigquery/docs/gcs-transfer-parameters).
- * @param utcOffsetMinutes the export zone's fixed offset from UTC in minutes (+540 for Asia/Tokyo). Default 0.
+ * Key prefix of everything BigQuery may read: `bigquery/`. Only the publisher (functions/bigquery-publish) writes
+ * under it, and the BigQuery transfer user may read nothing else.
  */
-export function bigQueryDayTemplate(utcOffsetMinutes = 0): string {
-  if (!Number.isInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 14 * 60) {
-    throw new RangeError(`UTC offset must be whole minutes within ±14 h, got ${utcOffsetMinutes}`);
-  }
-  const sign = utcOffsetMinutes < 0 ? "-" : "+";
-  const abs = Math.abs(utcOffsetMinutes);
-  const offset = abs === 0 ? "" : abs % 60 === 0 ? `${sign}${abs / 60}h` : `${sign}${abs}m`;
-  return `{run_time${offset}|"%Y%m%d"}`;
+export const BIGQUERY_PREFIX = "bigquery";
+
+/**
+ * The one place a table's BigQuery transfer loads from: `bigquery/<db>/<db>.<table>/current/`. The publisher keeps
+ * exactly one complete export of the table here (`current/<export id>/<partition>/part-….parquet`), replacing it only
+ * while no transfer runs (contracts/bigQueryLoad `publishAllowedAt`), so a run finds one whole export and nothing else.
+ */
+export function bigQueryCurrentPrefix(database: string, table: string): string {
+  if (!TARGET_PART.test(database) || !TARGET_PART.test(table)) throw new RangeError(`invalid table for BigQuery: ${database}.${table}`);
+  return `${BIGQUERY_PREFIX}/${database}/${database}.${table}/current/`;
 }
 
 /**
- * The BigQuery Data Transfer Service (`amazon_s3`) `data_path` for one table: every Parquet file of that table in the
- * export of the run's day, whichever attempt wrote it:
- *
- *   s3://<bucket>/exports/<env>-{run_time…|"%Y%m%d"}<W>/<db>/<db>.<table>/<W>/<W>.parquet   (<W> is `*`)
- *
- * Built from {@link tableKeyPrefix} with the export id `<env>-<day template>*`, so it follows the layout above.
- * - The first `*` stands for the attempt suffix of {@link exportId}: nothing for the first attempt, `-r2` … after a
- *   retry. With more than one wildcard, BigQuery makes each `*` match within one path segment, so it cannot reach
- *   into another day's or another table's folders.
- * - The last two stand for RDS's `<partition>/part-….parquet` below the table folder (one level each).
- * Limits (documented in the README): with two or more wildcards a run may load at most 10,000 files per table;
- * if a failed attempt left files behind and a retry of the same day succeeded, both attempts match.
+ * Where the publisher puts one file of an export's table folder: the file's path below
+ * `exports/<id>/<db>/<db>.<table>/` kept as it is, under `current/<id>/`, so two exports never share a key.
+ * @param sourceKey a key under {@link tableKeyPrefix} of the same export and table
  */
-export function bigQueryDataPath(bucket: string, environment: string, database: string, table: string, utcOffsetMinutes = 0): string {
-  // Validate the environment the same way exportId does, on a real day, before substituting the template.
-  exportId(environment, "20000101");
-  const idPattern = `${environment}-${bigQueryDayTemplate(utcOffsetMinutes)}*`;
-  return s3Uri(bucket, `${tableKeyPrefix(idPattern, database, table)}*/*.parquet`);
+export function bigQueryPublishedKey(exportTaskIdentifier: string, database: string, table: string, sourceKey: string): string {
+  const source = tableKeyPrefix(exportTaskIdentifier, database, table);
+  if (!sourceKey.startsWith(source) || sourceKey.length === source.length) throw new RangeError(`${sourceKey} is not a file of ${source}`);
+  return `${bigQueryCurrentPrefix(database, table)}${exportTaskIdentifier}/${sourceKey.slice(source.length)}`;
+}
+
+/** The export id a key under a table's `current/` belongs to, or undefined for any other key. */
+export function publishedExportId(database: string, table: string, key: string): string | undefined {
+  const prefix = bigQueryCurrentPrefix(database, table);
+  if (!key.startsWith(prefix)) return undefined;
+  const id = key.slice(prefix.length).split("/")[0];
+  return id === "" ? undefined : id;
+}
+
+/**
+ * The BigQuery Data Transfer Service (`amazon_s3`) `data_path` of one table: every Parquet file under the table's
+ * `current/` prefix and nothing else:
+ *
+ *   s3://<bucket>/bigquery/<db>/<db>.<table>/current/*.parquet
+ *
+ * Everything before the one wildcard is fixed, and the fixed part ends with `/current/`, so no other table's key
+ * (`…/<db>.<table>_archive/…`, another database's folder, `exports/…`) can match. With a single wildcard BigQuery
+ * lets `*` span folders (https://cloud.google.com/bigquery/docs/s3-transfer-intro, "Wildcard support for Amazon S3
+ * URIs"), which reaches `<export id>/<partition>/part-….parquet`. No run-time template: which export is loaded
+ * follows what the publisher put there, not the run's date.
+ */
+export function bigQueryDataPath(bucket: string, database: string, table: string): string {
+  return s3Uri(bucket, `${bigQueryCurrentPrefix(database, table)}*.parquet`);
 }

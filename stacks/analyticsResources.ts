@@ -131,6 +131,7 @@ export function createQuickSight(
         return { glueTable: glueTableName(database, table), displayName: entry, columns: Object.entries(columns).map(([name, type]) => ({ name, type })) };
       }),
       importMode: q.importMode,
+      spiceRefresh: q.importMode === "SPICE" ? { timeOfDay: q.spiceRefresh?.timeOfDay ?? "07:00", timezone: q.spiceRefresh?.timezone ?? cfg.exportSchedule.timezone } : undefined,
       ownerArns: q.owners.map((p) => quickSightPrincipalArn(p, q, ctx)),
       viewerArns: q.viewers.map((p) => quickSightPrincipalArn(p, q, ctx)),
     },

@@ -7,9 +7,6 @@ import { z } from "zod";
 /** A table name that both MySQL and BigQuery accept unquoted. `$` is left out: BigQuery reads it as a partition decorator. */
 export const BIGQUERY_TABLE = /^[A-Za-z0-9_]{1,64}$/;
 
-/** Minutes the transfer must start after the export's start on the same local day (exports take a while). */
-export const MIN_MINUTES_AFTER_EXPORT = 60;
-
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const WEEKDAY = "(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?";
 const MONTH = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*";
@@ -64,6 +61,13 @@ const schedule = z
   })
   .refine((s) => (parseTransferSchedule(s)?.minIntervalHours ?? 24) >= 24, {
     message: "must run at most once a day: each run reloads the whole day's export",
+  })
+  .refine((s) => {
+    const parsed = parseTransferSchedule(s);
+    return parsed === undefined || parsed.minIntervalHours < 24 || parsed.utcMinuteOfDay !== undefined;
+  }, {
+    // The publisher leaves the loaded files alone around the transfers' start, so it must know when that is.
+    message: 'must name a time of day in UTC, such as "every day 03:00": the files a transfer loads are replaced only away from that time',
   });
 
 /** The shape of `data-platform:bigquery`. */
@@ -95,25 +99,6 @@ export const bigquerySchema = z
 /** The validated BigQuery block. */
 export type BigQueryConfig = z.output<typeof bigquerySchema>;
 
-/** A zone's offset from UTC in minutes at an instant (+540 for Asia/Tokyo). */
-export function utcOffsetMinutes(timeZone: string, at: Date): number {
-  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
-    .formatToParts(at)
-    .find((p) => p.type === "timeZoneName")?.value;
-  const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(name ?? "");
-  if (!m) throw new RangeError(`cannot read the UTC offset of ${timeZone}`);
-  if (m[1] === undefined) return 0;
-  return (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
-
-/** The zone's offset if it is the same all year (no daylight saving time), else undefined. */
-export function fixedUtcOffsetMinutes(timeZone: string): number | undefined {
-  const year = new Date().getUTCFullYear();
-  const winter = utcOffsetMinutes(timeZone, new Date(Date.UTC(year, 0, 15)));
-  const summer = utcOffsetMinutes(timeZone, new Date(Date.UTC(year, 6, 15)));
-  return winter === summer ? winter : undefined;
-}
-
 /** One cross-field problem, with a path inside the config (as zod reports them). */
 export interface Problem {
   readonly path: (string | number)[];
@@ -123,14 +108,11 @@ export interface Problem {
 /**
  * Checks that tie the BigQuery block to the rest of the config; each field passed in is already valid on its own.
  * - every database in `tables` is exported, and so is every table when `exportOnly` narrows the export;
- * - no table name appears under two databases (each loads into `<dataset>.<table>`);
- * - the export zone has a fixed UTC offset (BigQuery's `{run_time}` offset is fixed);
- * - a daily transfer starts at least {@link MIN_MINUTES_AFTER_EXPORT} minutes after a daily export on the same day.
+ * - no table name appears under two databases (each loads into `<dataset>.<table>`).
+ * The transfer's time of day needs no relation to the export's: the transfer loads whatever complete export the
+ * publisher last put in place (contracts/exportLayout `bigQueryCurrentPrefix`).
  */
-export function bigqueryProblems(
-  bq: BigQueryConfig,
-  ctx: { databases: readonly string[]; exportOnly?: readonly string[]; exportCron: string; exportTimezone: string },
-): Problem[] {
+export function bigqueryProblems(bq: BigQueryConfig, ctx: { databases: readonly string[]; exportOnly?: readonly string[] }): Problem[] {
   const problems: Problem[] = [];
   const owner = new Map<string, string>();
   for (const [db, tables] of Object.entries(bq.tables)) {
@@ -150,35 +132,5 @@ export function bigqueryProblems(
       owner.set(table, db);
     }
   }
-  const offset = fixedUtcOffsetMinutes(ctx.exportTimezone);
-  if (offset === undefined) {
-    problems.push({
-      path: ["bigquery", "schedule"],
-      message: `the export time zone ${ctx.exportTimezone} observes daylight saving time; BigQuery's {run_time} offset is fixed, so the transfer would look for the wrong day for part of the year`,
-    });
-    return problems;
-  }
-  const exportMinute = dailyCronMinute(ctx.exportCron);
-  const transferMinute = parseTransferSchedule(bq.schedule)?.utcMinuteOfDay;
-  if (exportMinute !== undefined && transferMinute !== undefined) {
-    const localTransfer = (((transferMinute + offset) % 1440) + 1440) % 1440;
-    if (localTransfer < exportMinute + MIN_MINUTES_AFTER_EXPORT) {
-      problems.push({
-        path: ["bigquery", "schedule"],
-        message: `must start at least ${MIN_MINUTES_AFTER_EXPORT} minutes after the export (${clock(exportMinute)} ${ctx.exportTimezone} = ${clock(exportMinute - offset)} UTC) on the same day in ${ctx.exportTimezone}`,
-      });
-    }
-  }
   return problems;
-}
-
-/** Minute of day of an EventBridge cron that fires once a day at a fixed time (`M H * * ? *`), else undefined. */
-function dailyCronMinute(cron: string): number | undefined {
-  const m = /^(\d{1,2}) (\d{1,2}) \* \* \? \*$/.exec(cron.trim().replace(/\s+/g, " "));
-  return m ? Number(m[2]) * 60 + Number(m[1]) : undefined;
-}
-
-function clock(minuteOfDay: number): string {
-  const m = ((minuteOfDay % 1440) + 1440) % 1440;
-  return `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 }

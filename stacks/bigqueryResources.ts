@@ -4,11 +4,13 @@
  * stack without one never loads @pulumi/gcp and never needs GCP credentials or its plugin.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { EXPORTS_PREFIX, bigQueryDataPath } from "../contracts/exportLayout";
+import { BIGQUERY_PREFIX, bigQueryDataPath } from "../contracts/exportLayout";
 import { PROJECT, physicalName } from "../contracts/naming";
+import type { ArnContext } from "../infra/exports/exportPolicies";
+import { BigQueryPublisher } from "../infra/exports/bigQueryPublisher";
 import { BigQueryTransfers } from "../infra/gcp/bigQueryTransfers";
 import { ExportReaderUser } from "../infra/gcp/exportReaderUser";
-import { type BigQueryConfig, fixedUtcOffsetMinutes } from "./bigqueryConfig";
+import { type BigQueryConfig, parseTransferSchedule } from "./bigqueryConfig";
 import type { PlatformConfig } from "./config";
 
 /** What the BigQuery part needs from the rest of the environment. */
@@ -18,6 +20,12 @@ export interface BigQueryDeps {
   readonly exportsBucketName: pulumi.Output<string>;
   readonly exportsBucketArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
+  readonly arns: ArnContext;
+  readonly alertTopicArn: pulumi.Input<string>;
+  /** The rule of export-ending RDS events: a completed export starts a publish. */
+  readonly exportEventsRule: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> };
+  /** Physical names of the publisher function, its role, schedule and scheduler role. */
+  readonly publisherNames: { readonly functionName: string; readonly roleName: string; readonly scheduleName: string; readonly schedulerRoleName: string };
 }
 
 /** Builds the transfer user, dataset and transfers for a stack whose config has a `bigquery` block. */
@@ -28,13 +36,14 @@ export interface BigQueryDeps {
 export function createBigQuery(cfg: PlatformConfig & { bigquery: BigQueryConfig }, deps: BigQueryDeps, awsOpts?: pulumi.ComponentResourceOptions) {
   const env = cfg.environment;
   const bq = cfg.bigquery;
-  // The schema has already rejected zones with daylight saving time, so the offset is fixed.
-  const offset = fixedUtcOffsetMinutes(cfg.exportSchedule.timezone) ?? 0;
+  // The schema accepts only schedules with a time of day.
+  const transferMinuteUtc = parseTransferSchedule(bq.schedule)?.utcMinuteOfDay ?? 0;
 
   const transferUser = new ExportReaderUser("bigquery-transfer-user", {
     userName: deps.transferUserName,
     exportsBucketArn: deps.exportsBucketArn,
-    exportsPrefix: EXPORTS_PREFIX,
+    // The transfers read only what the publisher put under bigquery/, never the exports themselves.
+    exportsPrefix: BIGQUERY_PREFIX,
     kmsKeyArn: deps.kmsKeyArn,
     region: cfg.region,
     accessKeyRotation: bq.accessKeyRotation,
@@ -44,9 +53,23 @@ export function createBigQuery(cfg: PlatformConfig & { bigquery: BigQueryConfig 
     names.map((table) => ({
       database,
       table,
-      dataPath: deps.exportsBucketName.apply((bucket) => bigQueryDataPath(bucket, env, database, table, offset)),
+      dataPath: deps.exportsBucketName.apply((bucket) => bigQueryDataPath(bucket, database, table)),
     })),
   );
+
+  const publisher = new BigQueryPublisher("bigquery-publisher", {
+    environment: env,
+    arns: deps.arns,
+    names: deps.publisherNames,
+    tables,
+    transferMinuteUtc,
+    exportsBucketName: deps.exportsBucketName,
+    exportsBucketArn: deps.exportsBucketArn,
+    kmsKeyArn: deps.kmsKeyArn,
+    alertTopicArn: deps.alertTopicArn,
+    exportEventsRule: deps.exportEventsRule,
+    logRetentionDays: cfg.lambdaLogRetentionDays,
+  }, awsOpts);
 
   const bigquery = new BigQueryTransfers("bigquery", {
     project: bq.project,
@@ -65,5 +88,5 @@ export function createBigQuery(cfg: PlatformConfig & { bigquery: BigQueryConfig 
     labels: { project: PROJECT, environment: env },
   });
 
-  return { transferUser, bigquery };
+  return { transferUser, bigquery, publisher };
 }

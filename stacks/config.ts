@@ -133,6 +133,11 @@ const qaSchema = z
     maskingRules: z.string().min(1).default("sql/masking.yaml"),
     /** How long past `expires-at` the AWS-side reaper waits before it deletes a clone. */
     reaperGracePeriod: duration.prefault("2h"),
+    /**
+     * Reserved concurrency of the AWS-side reaper; absent reserves none (accounts with a low Lambda concurrency
+     * quota reject any reservation, and overlapping sweeps are safe).
+     */
+    reaperReservedConcurrency: z.number().int().min(1).max(10).optional(),
     /** Pulumi secrets provider for clone stacks, e.g. `awskms://alias/…`. Default: the backend's. */
     secretsProvider: z.string().min(1).optional(),
   })
@@ -247,8 +252,6 @@ const schema = z
       const problems = bigqueryProblems(bigquery.data, {
         databases: c.databases,
         exportOnly: c.exportOnly,
-        exportCron: c.exportSchedule.cron,
-        exportTimezone: c.exportSchedule.timezone,
       });
       for (const p of problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }

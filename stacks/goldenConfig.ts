@@ -66,6 +66,11 @@ export const goldenSchema = z
     skipSchemas: z.array(z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, "must be a schema name")).default([]),
     network: goldenNetwork.optional(),
     mask: goldenMask.prefault({}),
+    /**
+     * Reserved concurrency of the mask and export steps; absent reserves none (accounts with a low Lambda
+     * concurrency quota reject any reservation, and the steps are safe without one).
+     */
+    reservedConcurrency: z.number().int().min(1).max(10).optional(),
     /** Dead-man's switch: page when no golden was published for this many hours. */
     staleAfterHours: z.number().int().min(25, "must be more than 24 for a daily refresh").max(168).default(30),
   })

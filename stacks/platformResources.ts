@@ -63,13 +63,22 @@ export const S3_KEY_ROLES = {
   quickSight: "quicksight",
 } as const;
 
-
 /**
  * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
  * in with an access key, so its user exists only in stacks with a `bigquery` block. The key policy names it too.
  */
 export const USERS = {
   bigQueryTransfer: "bigquery-transfer",
+} as const;
+
+/**
+ * Roles that exist only in stacks with a `bigquery` block. The publisher copies export files under `bigquery/` and
+ * alerts through the encrypted topic, so the key policy names it (only in those stacks); its scheduler never
+ * touches the key.
+ */
+export const BIGQUERY_ROLES = {
+  publish: "bigquery-publish",
+  publishScheduler: "bigquery-publish-scheduler",
 } as const;
 
 /**
@@ -149,7 +158,7 @@ export function createPlatform(cfg: PlatformConfig) {
       // The deploy role runs `pulumi up`, so it must administer the key (KMS refuses a key policy that locks out
       // its own caller); config may name more administrators.
       administratorArns: [...(cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : []), ...cfg.keyAdministratorArns],
-      userRoleArns: [...keyUserRoles(cfg).map(arnOf), ...cfg.analystPrincipalArns],
+      userRoleArns: [...keyUserRoles(cfg).map(arnOf), ...(cfg.bigquery ? [arnOf(BIGQUERY_ROLES.publish)] : []), ...cfg.analystPrincipalArns],
       // StartExportTask creates a grant on the key for the export; only the export functions start exports (the raw
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
@@ -296,6 +305,7 @@ export function createPlatform(cfg: PlatformConfig) {
         kmsKeyArn: key.arn,
         alertTopicArn: alerts.arn,
         gracePeriodMs: cfg.qa.reaperGracePeriod,
+        reservedConcurrency: cfg.qa.reaperReservedConcurrency,
         logRetentionDays: cfg.lambdaLogRetentionDays,
       },
       withProvider,
@@ -335,6 +345,15 @@ export function createPlatform(cfg: PlatformConfig) {
           exportsBucketName: exportsBucket.name,
           exportsBucketArn: exportsBucket.arn,
           kmsKeyArn: key.arn,
+          arns: { partition, region, accountId },
+          alertTopicArn: alerts.arn,
+          exportEventsRule: { name: exportPipeline.eventsRule.name, arn: exportPipeline.eventsRule.arn },
+          publisherNames: {
+            functionName: physicalName(env, BIGQUERY_ROLES.publish),
+            roleName: roleName(env, BIGQUERY_ROLES.publish),
+            scheduleName: physicalName(env, BIGQUERY_ROLES.publish),
+            schedulerRoleName: roleName(env, BIGQUERY_ROLES.publishScheduler),
+          },
         },
         withProvider,
       )
@@ -432,6 +451,7 @@ function createGolden(
       kmsKeyArn: deps.kmsKeyArn,
       alertTopicArn: deps.alertTopicArn,
       logRetentionDays: cfg.lambdaLogRetentionDays,
+      reservedConcurrency: g.reservedConcurrency,
       saltRecoveryDays: cfg.protection.protect ? 30 : 7,
     },
     opts,

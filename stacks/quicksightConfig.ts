@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Problem } from "./bigqueryConfig";
+import { ianaTimezone } from "./configFields";
 
 /** Column types a QuickSight relational table accepts (CreateDataSet `InputColumn.Type`). */
 export const QUICKSIGHT_COLUMN_TYPES = ["STRING", "INTEGER", "DECIMAL", "DATETIME", "BIT", "BOOLEAN", "JSON"] as const;
@@ -30,6 +31,17 @@ export const quicksightSchema = z
     /** `DIRECT_QUERY` (default: every visual queries Athena, always the latest export) or `SPICE`. */
     importMode: z.enum(["DIRECT_QUERY", "SPICE"]).default("DIRECT_QUERY"),
     /**
+     * With `SPICE`: when QuickSight reloads every data set, daily. Default 07:00 in the export schedule's time zone;
+     * pick a time after the day's export usually completes (`npm run doctor` shows when the newest one ended).
+     */
+    spiceRefresh: z
+      .object({
+        timeOfDay: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as "07:00"').default("07:00"),
+        timezone: ianaTimezone.optional(),
+      })
+      .strict()
+      .optional(),
+    /**
      * One data set per table, `database.table` → its columns (`name: TYPE`) as the export catalogs them. Each table
      * must be exported.
      */
@@ -46,6 +58,9 @@ export const quicksightSchema = z
   .superRefine((q, ctx) => {
     const both = q.owners.filter((p) => q.viewers.includes(p));
     if (both.length > 0) ctx.addIssue({ code: "custom", path: ["viewers"], message: `${both.join(", ")} already owns the data sets` });
+    if (q.spiceRefresh && q.importMode !== "SPICE") {
+      ctx.addIssue({ code: "custom", path: ["spiceRefresh"], message: "applies only to importMode SPICE: a direct-query data set always reads the newest export" });
+    }
   });
 
 /** The validated QuickSight block. */

@@ -225,6 +225,11 @@ const describers: Record<string, Describer> = {
       ...describeQuickSightPermissions(i.permissions),
     ];
   },
+  "aws:quicksight/refreshSchedule:RefreshSchedule": (i) => {
+    const schedule = decoded(i.schedule) ?? {};
+    const f = schedule.scheduleFrequency ?? {};
+    return [`${schedule.refreshType === "FULL_REFRESH" ? "full" : "incremental"} SPICE refresh of ${i.dataSetId}, ${String(f.interval ?? "").toLowerCase()} at ${f.timeOfTheDay} ${f.timezone ?? "UTC"}`];
+  },
   "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (i) => [
     `Slack channel ${i.slackChannelId} in workspace ${i.slackTeamId} ("${i.configurationName}"), logging ${i.loggingLevel ?? "NONE"}`,
     `notifications from ${list(i.snsTopicArns).join(", ") || "NO topic"}`,

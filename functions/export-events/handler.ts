@@ -8,11 +8,11 @@
  *   newest completed export that still point at an older one (reconcile.ts).
  * Events that are not about this stack's exports are logged and ignored. A failure while moving the catalog is
  * alerted and rethrown (the update is idempotent, so Lambda's retries are safe). With `EXPORT_NOTICES=on`, a
- * completed export is also announced ("export ready", functions/export-events/exportReady.ts); a notice that cannot
- * be sent is logged, never retried (the export itself succeeded).
+ * completed export is also announced ("export ready", functions/export-events/exportReady.ts) by whichever path moved
+ * its catalog; a notice that cannot be sent is logged, never retried (the export itself succeeded).
  */
 import { GlueClient } from "@aws-sdk/client-glue";
-import { RDSClient } from "@aws-sdk/client-rds";
+import { type ExportTask, RDSClient } from "@aws-sdk/client-rds";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { EXPORT_METRICS, RECONCILE_INPUT } from "../../contracts/exportEvents";
@@ -94,10 +94,25 @@ async function moveCatalog(id: string): Promise<EventResult> {
   }
 }
 
+/**
+ * The optional "export ready" notice for an export whose catalog this invocation moved. Sent only after a move that
+ * changed something, by whichever path moved it (the event, or reconcile when the event was lost or its move
+ * failed), so each export is announced once; a notice that cannot be sent is logged, never retried.
+ */
+async function announce(task: ExportTask, result: EventResult): Promise<void> {
+  if (!exportNotices || result.action !== "cataloged") return;
+  const notice = exportReadyNotice({ task, tables: [...result.updated, ...result.created].sort(), skipped: result.skipped, athenaDatabase: databaseName });
+  await publishNotice(sns, alertTopicArn, environment, notice).catch((noticeErr: unknown) =>
+    logger.error("could not publish the export-ready notice", { exportTaskIdentifier: task.ExportTaskIdentifier, ...describeError(noticeErr) }),
+  );
+}
+
 /** Handles one EventBridge event, or a reconcile run. */
 export async function handler(event: unknown): Promise<EventResult> {
   if (typeof event === "object" && event !== null && (event as { source?: unknown }).source === RECONCILE_INPUT.source) {
-    const result = await reconcile({ rds, glue, environment, bucketName, databaseName }, (id) => readExportTables(s3, bucketName, id), moveCatalog);
+    const result = await reconcile({ rds, glue, environment, bucketName, databaseName }, (id) => readExportTables(s3, bucketName, id), async (task) =>
+      announce(task, await moveCatalog(task.ExportTaskIdentifier)),
+    );
     logger.info(result.moved ? "reconcile moved the catalog to the newest completed export" : "reconcile: the catalog is current", { ...result });
     return result;
   }
@@ -137,11 +152,6 @@ export async function handler(event: unknown): Promise<EventResult> {
     return { action: "alerted", exportTaskIdentifier: id, status: task.Status ?? parsed.outcome };
   }
   const result = await moveCatalog(id);
-  if (exportNotices && result.action === "cataloged") {
-    const notice = exportReadyNotice({ task, tables: [...result.updated, ...result.created].sort(), skipped: result.skipped, athenaDatabase: databaseName });
-    await publishNotice(sns, alertTopicArn, environment, notice).catch((noticeErr: unknown) =>
-      logger.error("could not publish the export-ready notice", { exportTaskIdentifier: id, ...describeError(noticeErr) }),
-    );
-  }
+  await announce(task, result);
   return result;
 }

@@ -68,20 +68,22 @@ export interface ExportTableNames {
 
 /**
  * Compares and repairs. `readTables` lists the newest export's complete tables (from its metadata files) and `move`
- * is the same catalog move the completion event runs, so a reconciled export ends exactly like an evented one.
+ * is the same catalog move the completion event runs (export-ready notice included), so a reconciled export ends
+ * exactly like an evented one.
  */
 export async function reconcile(
   deps: { readonly rds: RDSClient; readonly glue: GlueClient; readonly environment: string; readonly bucketName: string; readonly databaseName: string },
   readTables: (exportTaskIdentifier: string) => Promise<ExportTableNames>,
-  move: (exportTaskIdentifier: string) => Promise<unknown>,
+  move: (task: ExportTask & { readonly ExportTaskIdentifier: string }) => Promise<unknown>,
 ): Promise<ReconcileResult> {
-  const newest = newestComplete(deps.environment, await stackExportTasks(deps.rds, deps.environment, deps.bucketName))?.ExportTaskIdentifier;
-  if (!newest) return { action: "reconciled", behind: [], moved: false };
+  const newestTask = newestComplete(deps.environment, await stackExportTasks(deps.rds, deps.environment, deps.bucketName));
+  const newest = newestTask?.ExportTaskIdentifier;
+  if (!newestTask || !newest) return { action: "reconciled", behind: [], moved: false };
   const [tables, pointers] = await Promise.all([readTables(newest), stableTablePointers(deps.glue, deps.databaseName)]);
   const behind = tables.complete
     .map((t) => glueTableName(t.database, t.table, t.schema))
     .filter((name) => compareExportIds(deps.environment, pointers.get(name), newest) < 0);
   if (behind.length === 0) return { action: "reconciled", newest, behind, moved: false };
-  await move(newest);
+  await move({ ...newestTask, ExportTaskIdentifier: newest });
   return { action: "reconciled", newest, behind, moved: true };
 }

@@ -14,7 +14,8 @@ import {
   paginateDescribeDBClusters,
   waitUntilDBInstanceDeleted,
 } from "@aws-sdk/client-rds";
-import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { publishAlert } from "../shared/runtime";
 import { QA_PURPOSE, QA_TAGS, parseInstant, parseQaStackName, qaClusterIdentifier } from "../../contracts/qaStack";
 
 /** The structured logger's methods this uses (message plus fields; never row values or secrets). */
@@ -142,8 +143,7 @@ async function deleteClone(deps: ReaperDeps, cluster: DBCluster, expiresAt: Date
 }
 
 async function alert(deps: ReaperDeps, subject: string, body: Record<string, unknown>): Promise<void> {
-  // SNS subjects are at most 100 characters.
-  await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject.slice(0, 100), Message: JSON.stringify(body, null, 2) }));
+  await publishAlert(deps.sns, deps.topicArn, deps.environment, { subject, details: body });
 }
 
 /**
@@ -166,7 +166,7 @@ export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport>
         } else if (verdict.blocked) {
           report.blocked.push({ cluster: id, reason: verdict.reason });
           deps.logger.warn("expired QA clone cannot be deleted", { cluster: id, reason: verdict.reason });
-          await alert(deps, `QA clone ${id} expired but cannot be deleted: ${verdict.reason}`, {
+          await alert(deps, `QA clone ${id} expired, cannot be deleted`, {
             cluster: id,
             reason: verdict.reason,
             action: "turn deletion protection off (or extend the clone with qa extend), then the next run deletes it",
@@ -180,7 +180,7 @@ export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport>
         const deletion = await deleteClone(deps, cluster, verdict.expiresAt);
         report.deletions.push(deletion);
         deps.logger.info("deleted expired QA clone", { ...deletion });
-        await alert(deps, `QA clone ${id} deleted by the safety net (expired ${deletion.expiresAt})`, {
+        await alert(deps, `QA clone ${id} deleted by the safety net`, {
           ...deletion,
           why: `expires-at passed more than ${Math.round(deps.gracePeriodMs / 60_000)} minutes ago and no qa reap removed it`,
         });

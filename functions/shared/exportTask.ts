@@ -28,15 +28,29 @@ export type ExportResult =
   | { readonly action: "started"; readonly exportTaskIdentifier: string; readonly attempt: number; readonly snapshotArn: string; readonly snapshotCreated?: string }
   | { readonly action: "skipped"; readonly exportTaskIdentifier: string; readonly status: string };
 
-/** A failure the on-call must see; `kind` names which one, for the alert subject and the logs. */
+/** Why an export did not start. */
+export type ExportErrorKind = "no-snapshot" | "snapshot-not-available" | "missing-permission" | "concurrent-export-limit" | "attempts-exhausted";
+
+/**
+ * Kinds no retry of the same call can fix: a person must act (grant the permission, export another day, find the
+ * snapshot). A snapshot still being created and RDS's concurrent-export limit pass by themselves.
+ */
+export const PERMANENT_EXPORT_ERRORS: ReadonlySet<ExportErrorKind> = new Set(["no-snapshot", "missing-permission", "attempts-exhausted"]);
+
+/**
+ * A failure the on-call must see; `kind` names which one, for the alert subject and the logs. The name says whether
+ * a retry can help: `ExportError` when it can, `ExportRefusedError` when it cannot, so a Step Functions retrier
+ * (which matches error names) never retries the second.
+ */
 export class ExportError extends Error {
-  override readonly name: string = "ExportError";
+  override readonly name: "ExportError" | "ExportRefusedError";
   constructor(
-    readonly kind: "no-snapshot" | "snapshot-not-available" | "missing-permission" | "concurrent-export-limit" | "attempts-exhausted",
+    readonly kind: ExportErrorKind,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.name = PERMANENT_EXPORT_ERRORS.has(kind) ? "ExportRefusedError" : "ExportError";
   }
 }
 

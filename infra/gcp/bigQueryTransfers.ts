@@ -52,6 +52,8 @@ export function transferDisplayName(prefix: string, database: string, table: str
 export class BigQueryTransfers extends pulumi.ComponentResource {
   readonly provider: gcp.Provider;
   readonly dataset: gcp.bigquery.Dataset;
+  /** One destination table per transfer: an Amazon S3 transfer loads only into a table that exists. */
+  readonly tables: gcp.bigquery.Table[];
   readonly transfers: gcp.bigquery.DataTransferConfig[];
 
   constructor(name: string, args: BigQueryTransfersArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,8 +82,29 @@ export class BigQueryTransfers extends pulumi.ComponentResource {
       { ...gcpOpts, protect: args.protectDataset ?? false },
     );
 
-    this.transfers = args.tables.map(
+    // Created without a schema: Parquet is self-describing, so each load takes the column types from the files
+    // RDS wrote (https://cloud.google.com/bigquery/docs/schema-detect: "You don't need to enable schema
+    // auto-detection for Avro, Parquet, ORC … BigQuery automatically infers the table schema from the source
+    // data"). Those files follow contracts/rdsParquetTypes, the same mapping the Glue tables are declared from; the
+    // program never sees a table's columns (they exist only in each export's metadata), so a schema written here
+    // would be a second copy that falls behind the first added column.
+    this.tables = args.tables.map(
       (t) =>
+        new gcp.bigquery.Table(
+          `${name}-${t.database}.${t.table}-table`,
+          {
+            datasetId: this.dataset.datasetId,
+            tableId: t.table,
+            description: `${t.database}.${t.table}, loaded daily from the newest complete export`,
+            deletionProtection: args.protectDataset ?? false,
+            labels: args.labels,
+          },
+          gcpOpts,
+        ),
+    );
+
+    this.transfers = args.tables.map(
+      (t, i) =>
         new gcp.bigquery.DataTransferConfig(
           `${name}-${t.database}.${t.table}`,
           {
@@ -92,7 +115,7 @@ export class BigQueryTransfers extends pulumi.ComponentResource {
             schedule: args.schedule,
             params: {
               data_path: t.dataPath,
-              destination_table_name_template: t.table,
+              destination_table_name_template: this.tables[i].tableId,
               file_format: "PARQUET",
               write_disposition: args.writeDisposition,
               access_key_id: args.accessKeyId,
@@ -102,7 +125,7 @@ export class BigQueryTransfers extends pulumi.ComponentResource {
             notificationPubsubTopic: args.notificationPubsubTopic,
             emailPreferences: { enableFailureEmail: emailNotifications },
           },
-          gcpOpts,
+          { ...gcpOpts, dependsOn: [this.tables[i]] },
         ),
     );
     this.registerOutputs({ datasetId: this.dataset.datasetId, transfers: this.transfers.length });

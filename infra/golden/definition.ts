@@ -52,10 +52,11 @@ type State = Record<string, unknown>;
 const LAMBDA_TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"];
 
 /**
- * Errors the step functions raise for what no retry can fix (a wrong target, a failed verify, an unmasked schema).
+ * Errors the step functions raise for what no retry can fix (a wrong target, a failed verify, an unmasked schema, an
+ * export refused for a missing permission or a missing snapshot: functions/shared/exportTask `PERMANENT_EXPORT_ERRORS`).
  * They are matched first and never retried: `MaxAttempts: 0` (Amazon States Language, "Retrying after an error").
  */
-export const NOT_RETRYABLE = ["GoldenStepError", "GoldenTargetError", "GoldenSchemaError", "MaskVerificationError", "GoldenExportRequestError"];
+export const NOT_RETRYABLE = ["GoldenStepError", "GoldenTargetError", "GoldenSchemaError", "MaskVerificationError", "GoldenExportRequestError", "ExportRefusedError"];
 
 /** Attempts a Task gets for a function error or timeout (the first try included). */
 const TASK_ATTEMPTS = 3;

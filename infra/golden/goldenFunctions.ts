@@ -45,6 +45,12 @@ export interface GoldenFunctionsArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly alertTopicArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
+  /**
+   * Reserved concurrency of the mask and export steps. Default none: accounts with a low Lambda concurrency quota
+   * reject any reservation, and neither step needs one (the state machine calls each once at a time, the masking
+   * engine's lock refuses a second slice, and a second export start of the same day returns).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The step Lambdas; `export` only when the export source is masked. */
@@ -122,8 +128,7 @@ export function createGoldenFunctions(name: string, args: GoldenFunctionsArgs, o
       description: "masks and verifies the golden in time-boxed, resumable slices (in the golden's VPC)",
       timeoutSeconds: args.mask.timeoutSeconds,
       memoryMb: args.mask.memoryMb,
-      // One slice at a time: the engine's lock would refuse a second one anyway.
-      reservedConcurrency: 1,
+      reservedConcurrency: args.reservedConcurrency,
       statements: maskStatements(args.scope),
       define: { __MASKING_RULES__: JSON.stringify(rulesText), __MASKING_RULES_PATH__: JSON.stringify(args.mask.rulesPath) },
       environment: {
@@ -149,7 +154,7 @@ export function createGoldenFunctions(name: string, args: GoldenFunctionsArgs, o
         source: "golden-export",
         description: "starts the day's analytics export from the masked golden snapshot (idempotent per day)",
         timeoutSeconds: GOLDEN_CLUSTER_TIMEOUT_SECONDS,
-        reservedConcurrency: 1,
+        reservedConcurrency: args.reservedConcurrency,
         statements: exportStatements({ ...args.scope, exportRoleArn: args.export.rdsExportRoleArn }),
         environment: {
           ENVIRONMENT: args.environment,

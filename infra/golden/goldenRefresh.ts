@@ -54,6 +54,8 @@ export interface GoldenRefreshArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly alertTopicArn: pulumi.Input<string>;
   readonly logRetentionDays: number;
+  /** Reserved concurrency of the mask and export steps (goldenFunctions `reservedConcurrency`). Default none. */
+  readonly reservedConcurrency?: number;
   /** Days Secrets Manager keeps the deleted salt recoverable (7–30). Default 30. */
   readonly saltRecoveryDays?: number;
 }
@@ -155,6 +157,7 @@ export class GoldenRefresh extends pulumi.ComponentResource {
         kmsKeyArn: args.kmsKeyArn,
         alertTopicArn: args.alertTopicArn,
         logRetentionDays: args.logRetentionDays,
+        reservedConcurrency: args.reservedConcurrency,
       },
       child,
     );

@@ -16,6 +16,11 @@ export interface QaReaperArgs {
   /** How long past `expires-at` a clone may live before the net deletes it (the CLI's reaper goes first), ms. */
   readonly gracePeriodMs: number;
   readonly logRetentionDays?: number;
+  /**
+   * Reserved concurrency of the reaper. Default none: accounts with a low Lambda concurrency quota reject any
+   * reservation, and overlapping sweeps are safe (a clone already deleting counts as progress).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** A scheduled Lambda (functions/qa-reaper) that alerts on every deletion and never touches untagged clusters. */
@@ -40,8 +45,7 @@ export class QaReaper extends pulumi.ComponentResource {
         alertTopicArn: args.alertTopicArn,
         environment: qaReaperEnvironment({ alertTopicArn: args.alertTopicArn, environment: args.environment, gracePeriodMs: args.gracePeriodMs }),
         timeoutSeconds: QA_REAPER_TIMEOUT_SECONDS,
-        // One sweep at a time: two overlapping sweeps would race on the same deletions.
-        reservedConcurrency: 1,
+        reservedConcurrency: args.reservedConcurrency,
         // A failed sweep is retried by the next hourly run, not by Lambda.
         maximumRetryAttempts: 0,
         logRetentionDays: args.logRetentionDays,

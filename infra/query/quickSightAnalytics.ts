@@ -52,6 +52,8 @@ export interface QuickSightAnalyticsArgs {
   readonly tables: readonly QuickSightTable[];
   /** `DIRECT_QUERY` or `SPICE`. */
   readonly importMode: "DIRECT_QUERY" | "SPICE";
+  /** With `SPICE`: the daily full refresh of every data set (required then; ignored for direct query). */
+  readonly spiceRefresh?: { readonly timeOfDay: string; readonly timezone: string };
   /** QuickSight user/group ARNs with full control. At least one. */
   readonly ownerArns: readonly pulumi.Input<string>[];
   /** QuickSight user/group ARNs that may use the data sets. Default none. */
@@ -63,6 +65,8 @@ export class QuickSightAnalytics extends pulumi.ComponentResource {
   readonly role: ServiceRole;
   readonly dataSource: aws.quicksight.DataSource;
   readonly dataSets: aws.quicksight.DataSet[];
+  /** One daily full refresh per data set with `SPICE`; none for direct query. */
+  readonly refreshSchedules: aws.quicksight.RefreshSchedule[];
 
   constructor(name: string, args: QuickSightAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:query:QuickSightAnalytics", name, {}, opts);
@@ -132,6 +136,26 @@ export class QuickSightAnalytics extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
+    if (args.importMode === "SPICE" && !args.spiceRefresh) {
+      throw new pulumi.InputPropertyError({ propertyPath: "spiceRefresh", reason: "a SPICE data set that is never refreshed keeps its first day's data" });
+    }
+    const refresh = args.importMode === "SPICE" ? args.spiceRefresh : undefined;
+    // A SPICE data set holds a copy; a daily full refresh reloads it from the stable tables, which then point at the
+    // newest export (https://docs.aws.amazon.com/quicksight/latest/user/refreshing-imported-data.html).
+    this.refreshSchedules = refresh
+      ? this.dataSets.map(
+          (d, i) =>
+            new aws.quicksight.RefreshSchedule(
+              `${name}-${args.tables[i].glueTable}-refresh`,
+              {
+                dataSetId: d.dataSetId,
+                scheduleId: "daily",
+                schedule: { refreshType: "FULL_REFRESH", scheduleFrequency: { interval: "DAILY", timeOfTheDay: refresh.timeOfDay, timezone: refresh.timezone } },
+              },
+              { parent: this },
+            ),
+        )
+      : [];
     this.registerOutputs({ dataSourceArn: this.dataSource.arn, dataSets: this.dataSets.map((d) => d.dataSetId) });
   }
 }

@@ -82,6 +82,14 @@ function s3ReadKeyRequests(at: RequestScope, bucket: string, objectArn: string):
   return [{ action: "kms:Decrypt", resource: key, context, documentation: DOCS.s3SseKms }];
 }
 
+/** Writing an object that S3 encrypts with a KMS key: S3 asks KMS for a data key as the caller (SSE-KMS, S3 user guide). */
+function s3WriteKeyRequests(at: RequestScope, bucket: string, objectArn: string): MappedRequest[] {
+  const key = at.keyOf?.(`arn:${at.partition}:s3:::${bucket}`);
+  if (!key) return [];
+  const context = { "kms:ViaService": `s3.${at.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": objectArn };
+  return [{ action: "kms:GenerateDataKey", resource: key, context, documentation: DOCS.s3SseKms }];
+}
+
 /** Glue authorises table calls on the catalog, the database and the table (Specifying Glue resource ARNs). */
 function glueTable(action: string, at: RequestScope, database: string, table: string): MappedRequest[] {
   const base = `arn:${at.partition}:glue:${at.region}:${at.accountId}`;
@@ -203,6 +211,22 @@ export const SDK_REQUESTS: Readonly<Record<string, Mapper>> = {
     const object = `arn:${at.partition}:s3:::${i.Bucket}/${i.Key}`;
     return [{ action: "s3:GetObject", resource: object }, ...s3ReadKeyRequests(at, String(i.Bucket), object)];
   },
+  // A copy reads the source and writes the destination as the caller; with SSE-KMS, S3 decrypts the source and asks
+  // for a data key for the copy, both as the caller (CopyObject API reference, "Permissions"; SSE-KMS, S3 user guide).
+  CopyObjectCommand: (i, at) => {
+    const [sourceBucket, ...rest] = decodeURIComponent(String(i.CopySource)).replace(/^\//, "").split("/");
+    const source = `arn:${at.partition}:s3:::${sourceBucket}/${rest.join("/")}`;
+    const target = `arn:${at.partition}:s3:::${i.Bucket}/${i.Key}`;
+    return [
+      { action: "s3:GetObject", resource: source },
+      ...s3ReadKeyRequests(at, sourceBucket, source),
+      { action: "s3:PutObject", resource: target },
+      ...s3WriteKeyRequests(at, String(i.Bucket), target),
+    ];
+  },
+  // DeleteObjects is authorised per key as s3:DeleteObject (DeleteObjects API reference).
+  DeleteObjectsCommand: (i, at) =>
+    ((i.Delete?.Objects ?? []) as { Key?: string }[]).map((o) => ({ action: "s3:DeleteObject", resource: `arn:${at.partition}:s3:::${i.Bucket}/${o.Key}` })),
   ListObjectsV2Command: (i, at) => [{ action: "s3:ListBucket", resource: `arn:${at.partition}:s3:::${i.Bucket}`, ...(i.Prefix === undefined ? {} : { context: { "s3:prefix": String(i.Prefix) } }) }],
   // Glue
   GetTableCommand: (i, at) => glueTable("glue:GetTable", at, i.DatabaseName, i.Name),

@@ -6,6 +6,7 @@
 import type { RecordedResource } from "../../automation/plan/mockRuntime";
 import type { DeployedPolicies } from "./collect";
 import type { IamRequest } from "./evaluate";
+import { exportId, tableKeyPrefix } from "../../contracts/exportLayout";
 import { LOGS_KEY_ACTIONS } from "../../infra/security/encryptionKey";
 
 /** One kind of request a service makes, and where AWS documents it. */
@@ -48,6 +49,10 @@ const DOCS = {
   rdsExportRole: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/export-cluster-data.html",
   bigQueryS3: "https://cloud.google.com/bigquery/docs/s3-transfer-intro",
   s3SseKms: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
+  budgetsSns: "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html",
+  chatbotRole: "https://docs.aws.amazon.com/chatbot/latest/adminguide/understanding-permissions.html",
+  quickSightAthenaRole: "https://docs.aws.amazon.com/quicksight/latest/APIReference/API_AthenaParameters.html",
+  athenaCallerAccess: "https://docs.aws.amazon.com/athena/latest/ug/encryption.html",
 } as const;
 
 /** A service principal assumes a role; the role's trust policy is what AWS evaluates. */
@@ -223,6 +228,40 @@ export const SERVICE_REQUEST_ROWS: readonly ServiceRequestRow[] = [
     documentation: DOCS.bigQueryS3,
     requests: (at) => bigQueryReaderRequests(at),
   },
+  {
+    id: "budgets-notify",
+    summary: "AWS Budgets publishes a budget's threshold notifications to its topic (and uses the topic's key)",
+    documentation: DOCS.budgetsSns,
+    requests: (at) =>
+      at.ofType("aws:budgets/budget:Budget").flatMap((b) => {
+        // Budget ARNs have no region: arn:<partition>:budgets::<account>:budget/<name>.
+        const budget = `arn:${at.policies.partition}:budgets::${at.policies.accountId}:budget/${b.inputs.name}`;
+        const topics = [...new Set<string>((b.inputs.notifications ?? []).flatMap((n: { subscriberSnsTopicArns?: string[] }) => n.subscriberSnsTopicArns ?? []))];
+        return topics.flatMap((topic) => publish(at, "budgets.amazonaws.com", topic, `budget ${b.inputs.name}`, DOCS.budgetsSns, accountContext(at, budget)));
+      }),
+  },
+  {
+    id: "chatbot-reads-alarms",
+    summary: "AWS Chatbot assumes the channel role and reads the alarm and its metrics to render a notification in Slack",
+    documentation: DOCS.chatbotRole,
+    requests: (at) =>
+      at.ofType("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").flatMap((c) => {
+        const role = String(c.inputs.iamRoleArn);
+        const origin = `Chatbot → ${c.inputs.configurationName}`;
+        const alarms = at.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => at.arn("cloudwatch", `alarm:${a.inputs.name}`));
+        return [
+          assume("chatbot.amazonaws.com", role, origin, DOCS.chatbotRole),
+          ...alarms.map((alarm) => ({ principal: role, action: "cloudwatch:DescribeAlarms", resource: alarm, origin, documentation: DOCS.chatbotRole })),
+          ...["cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"].map((action) => ({ principal: role, action, resource: "*", origin, documentation: DOCS.chatbotRole })),
+        ];
+      }),
+  },
+  {
+    id: "quicksight-queries-athena",
+    summary: "QuickSight assumes the data source's role; Athena runs each data set's query as that role (catalog, export objects and results through S3 with the CMK)",
+    documentation: DOCS.quickSightAthenaRole,
+    requests: (at) => at.ofType("aws:quicksight/dataSource:DataSource").flatMap((d) => quickSightRequests(at, d)),
+  },
 ];
 
 function logGroups(at: Derivation): { name: string; key: string }[] {
@@ -341,6 +380,67 @@ function bigQueryReaderRequests(at: Derivation): IamRequest[] {
       return requests;
     }),
   );
+}
+
+function quickSightRequests(at: Derivation, source: RecordedResource): IamRequest[] {
+  const athena = source.inputs.parameters?.athena;
+  if (!athena?.roleArn) return [];
+  const role = String(athena.roleArn);
+  const origin = `QuickSight → ${source.inputs.dataSourceId}`;
+  // The function that moves the stable tables knows the exports bucket and the environment.
+  const mover = at.ofType("aws:lambda/function:Function").find((f) => f.inputs.environment?.variables?.GLUE_DATABASE);
+  const vars = mover?.inputs.environment?.variables ?? {};
+  const workgroup = at.ofType("aws:athena/workgroup:Workgroup").find((w) => w.inputs.name === athena.workGroup);
+  const output = String(workgroup?.inputs.configuration?.resultConfiguration?.outputLocation ?? "");
+  const [, resultsBucket, resultsPrefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(output) ?? [];
+  const out: IamRequest[] = [
+    assume("quicksight.amazonaws.com", role, origin, DOCS.quickSightAthenaRole),
+    ...["athena:GetWorkGroup", "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"].map((action) => ({
+      principal: role,
+      action,
+      resource: at.arn("athena", `workgroup/${athena.workGroup}`),
+      origin,
+      documentation: DOCS.quickSightAthenaRole,
+    })),
+  ];
+  const s3Context = (object: string) => ({ "kms:ViaService": `s3.${at.policies.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": object });
+  for (const set of at.ofType("aws:quicksight/dataSet:DataSet")) {
+    for (const map of set.inputs.physicalTableMaps ?? []) {
+      const table = map.relationalTable;
+      if (!table) continue;
+      const db = String(table.schema);
+      for (const resource of [at.arn("glue", "catalog"), at.arn("glue", `database/${db}`), at.arn("glue", `table/${db}/${table.name}`)]) {
+        out.push({ principal: role, action: "glue:GetTable", resource, origin: `${origin} data set ${set.inputs.dataSetId}`, documentation: DOCS.athenaCallerAccess });
+      }
+      if (vars.EXPORT_BUCKET && vars.ENVIRONMENT) {
+        // Athena reads a stable table's files with the caller's credentials, through S3 with the CMK.
+        const bucketArn = `arn:${at.policies.partition}:s3:::${vars.EXPORT_BUCKET}`;
+        const prefix = tableKeyPrefix(exportId(String(vars.ENVIRONMENT), "20260101"), "shop", String(table.name));
+        const object = `${bucketArn}/${prefix}part-00000-0.gz.parquet`;
+        const key = at.keyOf(bucketArn);
+        const where = `${origin} data set ${set.inputs.dataSetId}`;
+        out.push(
+          { principal: role, action: "s3:ListBucket", resource: bucketArn, context: { "s3:prefix": prefix }, origin: where, documentation: DOCS.athenaCallerAccess },
+          { principal: role, action: "s3:GetObject", resource: object, origin: where, documentation: DOCS.athenaCallerAccess },
+          ...(key ? [{ principal: role, action: "kms:Decrypt", resource: key, context: s3Context(object), origin: where, documentation: DOCS.athenaCallerAccess }] : []),
+        );
+      }
+    }
+  }
+  if (resultsBucket) {
+    const bucketArn = `arn:${at.policies.partition}:s3:::${resultsBucket}`;
+    const object = `${bucketArn}/${resultsPrefix}00000000-0000-0000-0000-000000000000.csv`;
+    const key = at.keyOf(bucketArn) ?? workgroup?.inputs.configuration?.resultConfiguration?.encryptionConfiguration?.kmsKeyArn;
+    out.push(
+      { principal: role, action: "s3:GetBucketLocation", resource: bucketArn, origin: `${origin} results`, documentation: DOCS.athenaCallerAccess },
+      { principal: role, action: "s3:PutObject", resource: object, origin: `${origin} results`, documentation: DOCS.athenaCallerAccess },
+      { principal: role, action: "s3:GetObject", resource: object, origin: `${origin} results`, documentation: DOCS.athenaCallerAccess },
+      ...(key
+        ? ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ principal: role, action, resource: String(key), context: s3Context(object), origin: `${origin} results`, documentation: DOCS.athenaCallerAccess }))
+        : []),
+    );
+  }
+  return out;
 }
 
 /** A derivation over a mocked run's resources and policies. */

@@ -8,7 +8,7 @@
  */
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "./ident";
-import { keyList, rangePredicate } from "./keys";
+import { isIntegerKey, keyList, rangePredicate } from "./keys";
 import { type FindingKind, type NameRule, NAME_RULES, nameRule, nameTokens } from "./names";
 import type { Rules } from "./rules";
 import type { ColumnInfo, SchemaInfo, TableInfo } from "./schema";
@@ -60,23 +60,44 @@ function byName(col: ColumnInfo, rule: NameRule | undefined): Finding | undefine
   return { table: col.table, column: col.name, reason: `name suggests ${rule.holds}`, rule: `name:${rule.id}`, kind: rule.kind, strategies: rule.strategies };
 }
 
-/** Where the sample windows start: evenly spread over the table's rows (by key), or one window without a key. */
-async function sampleWindows(conn: Connection, table: TableInfo, sampleRows: number): Promise<Array<{ where: string; params: unknown[]; order: string; limit: number }>> {
+type Window = { where: string; params: unknown[]; order: string; limit: number };
+
+/**
+ * Where the sample windows lie: evenly spread over the table's rows (by key), or one window without a key. A dense
+ * integer key is cut by arithmetic into ten adjacent ranges, each read from its start through the index; any
+ * other key is walked to ten row offsets.
+ */
+async function sampleWindows(conn: Connection, table: TableInfo, sampleRows: number): Promise<Window[]> {
   const key = chooseKey(table, new Set());
   const from = quoteIdent(table.name);
   if (!key) return [{ where: "TRUE", params: [], order: "", limit: sampleRows }];
-  const [counted] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${from}`);
+  const cols = keyList(key);
+  const integer = isIntegerKey(key);
+  const [counted] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n${integer ? `, MIN(${cols}) AS lo, MAX(${cols}) AS hi` : ""} FROM ${from}`);
   const n = Number(counted[0]?.n ?? 0);
   const per = Math.max(1, Math.ceil(sampleRows / SAMPLE_WINDOWS));
-  if (n <= sampleRows) return [{ where: "TRUE", params: [], order: `ORDER BY ${keyList(key)}`, limit: sampleRows }];
-  const out: Array<{ where: string; params: unknown[]; order: string; limit: number }> = [];
+  if (n <= sampleRows) return [{ where: "TRUE", params: [], order: `ORDER BY ${cols}`, limit: sampleRows }];
+  const order = `ORDER BY ${cols}`;
+  if (integer) {
+    const lo = BigInt(String(counted[0]?.lo));
+    const span = BigInt(String(counted[0]?.hi)) - lo + 1n;
+    // Sparse keys (the chunk planner's test) would leave windows empty: walk them like any other key.
+    if (span <= 4n * BigInt(n)) {
+      const start = (i: number) => [(lo + (span * BigInt(i)) / BigInt(SAMPLE_WINDOWS)).toString()];
+      return Array.from({ length: SAMPLE_WINDOWS }, (_, i) => {
+        const range = rangePredicate(key, i === 0 ? null : start(i), i === SAMPLE_WINDOWS - 1 ? null : start(i + 1));
+        return { where: range.sql, params: [...range.params], order, limit: per };
+      });
+    }
+  }
+  const out: Window[] = [];
   for (let i = 0; i < SAMPLE_WINDOWS; i += 1) {
     const offset = Math.floor((i * n) / SAMPLE_WINDOWS);
-    const [start] = await conn.query<RowDataPacket[]>(`SELECT ${keyList(key)} FROM ${from} ORDER BY ${keyList(key)} LIMIT 1 OFFSET ${offset}`);
+    const [start] = await conn.query<RowDataPacket[]>(`SELECT ${cols} FROM ${from} ORDER BY ${cols} LIMIT 1 OFFSET ${offset}`);
     const row = start[0];
     if (!row) continue;
     const range = rangePredicate(key, key.columns.map((c) => (Buffer.isBuffer(row[c.name]) ? (row[c.name] as Buffer).toString("hex") : String(row[c.name]))), null);
-    out.push({ where: range.sql, params: [...range.params], order: `ORDER BY ${keyList(key)}`, limit: per });
+    out.push({ where: range.sql, params: [...range.params], order, limit: per });
   }
   return out;
 }

@@ -11,10 +11,11 @@
  *   masked       a table whose hash-derived columns already hold only masked-looking values: masking it again
  *                would mask masked values (a run whose bookkeeping was removed)
  */
+import type { Connection as CoreConnection } from "mysql2";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { quoteIdent } from "./ident";
 import type { MaskPlan, TablePlan } from "./plan";
-import type { ColumnInfo } from "./schema";
+import type { ColumnInfo, UniqueIndex } from "./schema";
 import type { ColumnMask, SqlParam } from "./strategies";
 
 /** One thing the plan cannot do to this data. */
@@ -86,24 +87,138 @@ function collated(m: ColumnMask | undefined, col: ColumnInfo): { sql: string; pa
   return { sql: `CONVERT(${expr} USING ${col.charset}) COLLATE ${col.collation}`, params: m?.set.params ?? [] };
 }
 
-async function uniqueCollisions(conn: Connection, tp: TablePlan): Promise<PreflightProblem[]> {
+/** Widest text part keyed by its padded weight string; an index with a wider part is grouped by the server. */
+const MAX_KEYED_CHARS = 512;
+/** Hex digits of the SHA-1 row key kept: 52 bits, so that a key travels as an exact double. */
+const KEY_HEX_DIGITS = 13;
+
+/**
+ * One part of a unique index as bytes that are equal whenever the index holds two values equal. Text goes through
+ * its collation's weights (`WEIGHT_STRING`), padded with spaces to a width no value exceeds, so that PAD SPACE
+ * collations equate `a` and `a ` (and whatever else weighs like a space) as the index does. Values longer than the
+ * width (a blank value kept as it is) are cut, which can only make distinct values look equal. Null when the part
+ * is too wide to key this way.
+ */
+function keyPart(m: ColumnMask | undefined, col: ColumnInfo): { sql: string; params: readonly SqlParam[] } | null {
+  const value = collated(m, col);
+  if (col.typeClass === "text" && col.charset && col.collation) {
+    const width = Math.min(col.maxLength ?? Infinity, m?.width ?? Infinity);
+    if (!Number.isFinite(width) || width > MAX_KEYED_CHARS) return null;
+    return { sql: `WEIGHT_STRING(${value.sql} AS CHAR(${Math.max(1, width)}))`, params: value.params };
+  }
+  // Binary strings compare byte for byte; numbers and dates by their canonical text (`+ 0` turns -0 into 0).
+  if (col.typeClass === "binary") return value;
+  const number = col.dataType === "float" || col.dataType === "double" || col.dataType === "real";
+  return { sql: `CAST(${number ? `(${value.sql}) + 0` : value.sql} AS CHAR)`, params: value.params };
+}
+
+/**
+ * Streams a query's rows as arrays without holding the result set: a pass over a large table stays in constant
+ * memory. mysql2's promise connection wraps a callback connection (its `connection`), which alone can stream.
+ */
+async function* streamRows(conn: Connection, sql: string, params: readonly SqlParam[]): AsyncGenerator<unknown[]> {
+  const core = (conn as unknown as { connection: CoreConnection }).connection;
+  const rows = core.query({ sql, values: params as SqlParam[], rowsAsArray: true }).stream({ highWaterMark: 1024 });
+  for await (const row of rows) yield row as unknown[];
+}
+
+/** A growing array of 52-bit keys (exact doubles) that reports whether any key occurs twice. */
+class KeySet {
+  private keys: Float64Array;
+  private n = 0;
+  constructor(expected: number) {
+    this.keys = new Float64Array(Math.max(1024, Math.ceil(expected * 1.05)));
+  }
+  add(key: number): void {
+    if (this.n === this.keys.length) {
+      const grown = new Float64Array(Math.ceil(this.keys.length * 1.5));
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[this.n++] = key;
+  }
+  hasRepeats(): boolean {
+    const sorted = this.keys.subarray(0, this.n).sort();
+    for (let i = 1; i < sorted.length; i += 1) if (sorted[i] === sorted[i - 1]) return true;
+    return false;
+  }
+}
+
+/** A unique index the masking changes, with its streamed row key (null: too wide) and its exact GROUP BY parts. */
+interface UniqueCheck {
+  readonly index: UniqueIndex;
+  readonly key: { sql: string; params: readonly SqlParam[] } | null;
+  readonly parts: ReadonlyArray<{ sql: string; params: readonly SqlParam[] }>;
+}
+
+function uniqueChecks(tp: TablePlan): UniqueCheck[] {
   const byName = new Map(tp.masks.map((m) => [m.column.name, m]));
   const cols = new Map(tp.table.columns.map((c) => [c.name, c]));
-  const problems: PreflightProblem[] = [];
-  for (const index of tp.table.uniqueIndexes) {
-    if (index.expression || !index.columns.some((c) => byName.has(c) && byName.get(c)?.spec.name !== "nullify")) continue;
-    const parts = index.columns.map((c) => collated(byName.get(c), cols.get(c) as ColumnInfo));
-    // A unique index admits any number of rows with a NULL in it.
-    const present = index.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(" AND ");
-    const found = await first(
-      conn,
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${quoteIdent(tp.table.name)} WHERE ${present} GROUP BY ${parts.map((p) => p.sql).join(", ")} HAVING COUNT(*) > 1) AS d`,
-      parts.flatMap((p) => p.params),
+  return tp.table.uniqueIndexes
+    .filter((index) => !index.expression && index.columns.some((c) => byName.has(c) && byName.get(c)?.spec.name !== "nullify"))
+    .map((index) => {
+      const parts = index.columns.map((c) => collated(byName.get(c), cols.get(c) as ColumnInfo));
+      const keyed = index.columns.map((c) => keyPart(byName.get(c), cols.get(c) as ColumnInfo));
+      if (keyed.some((k) => k === null)) return { index, key: null, parts };
+      const ks = keyed as Array<{ sql: string; params: readonly SqlParam[] }>;
+      // Parts are length-prefixed, so two rows share a key only if every part is equal (or SHA-1 collides); a NULL
+      // masked part makes the key NULL: a unique index admits any number of rows with a NULL in it.
+      const joined = ks.length === 1 ? ks[0]?.sql ?? "" : `CONCAT(${ks.map((k) => `LENGTH(${k.sql}), ':', ${k.sql}`).join(", ")})`;
+      const params = ks.length === 1 ? ks.flatMap((k) => k.params) : ks.flatMap((k) => [...k.params, ...k.params]);
+      return { index, key: { sql: `CONV(LEFT(SHA1(${joined}), ${KEY_HEX_DIGITS}), 16, 10) + 0`, params }, parts };
+    });
+}
+
+/** Exact count of duplicate masked keys, compared by the server in each column's collation. */
+async function duplicateGroups(conn: Connection, tp: TablePlan, check: UniqueCheck): Promise<number> {
+  const named = check.parts.map((p, i) => `${p.sql} AS p${i}`).join(", ");
+  const present = check.parts.map((_, i) => `p${i} IS NOT NULL`).join(" AND ");
+  const groups = check.parts.map((_, i) => `p${i}`).join(", ");
+  const found = await first(
+    conn,
+    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM (SELECT ${named} FROM ${quoteIdent(tp.table.name)}) AS m WHERE ${present} GROUP BY ${groups} HAVING COUNT(*) > 1) AS d`,
+    check.parts.flatMap((p) => p.params),
+  );
+  return Number(found.n ?? 0);
+}
+
+/**
+ * Duplicate masked values in every unique index the masking changes. One streamed pass over the table computes,
+ * per row and index, a 52-bit key of the masked values' collation weights; Node sorts the keys of each index and
+ * looks for a repeat. Only an index with a repeat (a real duplicate, or one chance in 2^52 per pair) is then grouped
+ * exactly by the server, which gives the count, in the collation itself. The server's own GROUP BY over every row
+ * would spill a temporary table of every masked value to disk.
+ */
+async function uniqueCollisions(conn: Connection, tp: TablePlan): Promise<PreflightProblem[]> {
+  const checks = uniqueChecks(tp);
+  if (checks.length === 0) return [];
+  const streamed = checks.filter((c) => c.key !== null);
+  const suspect = new Set(checks.filter((c) => c.key === null));
+  if (streamed.length > 0) {
+    const [estimate] = await conn.query<RowDataPacket[]>(
+      "SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+      [tp.table.name],
     );
-    const n = Number(found.n ?? 0);
+    const sets = streamed.map(() => new KeySet(Number(estimate[0]?.n ?? 0)));
+    const select = streamed.map((c, i) => `${c.key?.sql} AS k${i}`).join(", ");
+    const params = streamed.flatMap((c) => c.key?.params ?? []);
+    for await (const row of streamRows(conn, `SELECT ${select} FROM ${quoteIdent(tp.table.name)}`, params)) {
+      for (let i = 0; i < sets.length; i += 1) {
+        const k = row[i];
+        if (k !== null && k !== undefined) sets[i]?.add(Number(k));
+      }
+    }
+    streamed.forEach((c, i) => {
+      if (sets[i]?.hasRepeats()) suspect.add(c);
+    });
+  }
+  const problems: PreflightProblem[] = [];
+  const byName = new Map(tp.masks.map((m) => [m.column.name, m]));
+  for (const check of checks.filter((c) => suspect.has(c))) {
+    const n = await duplicateGroups(conn, tp, check);
     if (n > 0) {
-      const masked = index.columns.filter((c) => byName.has(c)).map((c) => `${c}: ${byName.get(c)?.spec.text}`).join(", ");
-      problems.push({ kind: "unique", table: tp.table.name, detail: `unique index ${index.name} would get ${n} duplicate masked values (${masked}); use hash, or a wider column` });
+      const masked = check.index.columns.filter((c) => byName.has(c)).map((c) => `${c}: ${byName.get(c)?.spec.text}`).join(", ");
+      problems.push({ kind: "unique", table: tp.table.name, detail: `unique index ${check.index.name} would get ${n} duplicate masked values (${masked}); use hash, or a wider column` });
     }
   }
   return problems;

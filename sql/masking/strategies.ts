@@ -63,6 +63,8 @@ export interface ColumnMask {
   readonly excludesInput: boolean;
   /** True (non-zero) for a value masking leaves as it is: empty or whitespace only. Null for non-text columns. */
   readonly blank: string | null;
+  /** Longest value written, in characters (blank values, kept as they are, aside); null when not text. */
+  readonly width: number | null;
 }
 
 const NO_PARAMS: readonly SqlParam[] = [];
@@ -112,9 +114,19 @@ function regex(ref: string, col: ColumnInfo, pattern: string): Sql {
   return { sql: `${subject} REGEXP ?`, params: [pattern] };
 }
 
-/** Empty or whitespace only (space, tab, line breaks): such values carry no PII and stay as they are. */
-export function blankTest(ref: string): string {
-  return `TRIM(REPLACE(REPLACE(REPLACE(${ref}, CHAR(9), ''), CHAR(10), ''), CHAR(13), '')) = ''`;
+/** Character sets whose space, tab and line breaks are not single ASCII bytes. */
+const WIDE_CHARSETS = new Set(["ucs2", "utf16", "utf16le", "utf32"]);
+
+/**
+ * Empty or whitespace only (space, tab, line breaks): such values carry no PII and stay as they are. Most values
+ * start with a visible character, and their first byte settles it: only a value that is empty or starts with
+ * whitespace pays for the three copies the full test makes (in every row of a masked column, that full test
+ * costs more than the keyed hash). Charsets where whitespace is not a single ASCII byte always take the full test.
+ */
+export function blankTest(ref: string, col?: ColumnInfo): string {
+  const full = `TRIM(REPLACE(REPLACE(REPLACE(${ref}, CHAR(9), ''), CHAR(10), ''), CHAR(13), '')) = ''`;
+  if (col?.charset && WIDE_CHARSETS.has(col.charset)) return full;
+  return `(LENGTH(${ref}) = 0 OR (ASCII(${ref}) IN (9, 10, 13, 32) AND ${full}))`;
 }
 
 /** Why a strategy does not fit a column, or undefined when it does. */
@@ -150,12 +162,12 @@ function fittingWords(words: readonly string[], width: number, strategy: string,
 export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): ColumnMask | string {
   const source = sourceBytes(col, ref);
   const canonical = spec.name === "date_year" ? `DATE_FORMAT(${ref}, '%Y-%m-%d')` : source;
-  const blank = isChar(col) ? blankTest(ref) : null;
+  const blank = isChar(col) ? blankTest(ref, col) : null;
   // NULL, empty and whitespace-only values stay as they are.
   const keepBlank = (expr: string): string => (blank ? `CASE WHEN ${ref} IS NULL OR ${blank} THEN ${ref} ELSE ${expr} END` : `IF(${ref} IS NULL, NULL, ${expr})`);
   // A low-entropy candidate that happens to equal the input is replaced by an alternative that cannot.
   const otherThanInput = (candidate: string, alternative: string): string => `IF(${candidate} = ${ref}, ${alternative}, ${candidate})`;
-  const base = { column: col, spec, canonical, derived: true, highEntropy: false, uniqueSafe: false, excludesInput: true, blank, pattern: null };
+  const base = { column: col, spec, canonical, derived: true, highEntropy: false, uniqueSafe: false, excludesInput: true, blank, pattern: null, width: null };
   const shaped = (pattern: string) => {
     const test = regex(ref, col, pattern);
     return { shape: blank ? { sql: `(${blank} OR ${test.sql})`, params: test.params } : test, pattern };
@@ -172,7 +184,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const unfit = needsText(col, "email", 18);
       if (unfit) return unfit;
       return {
-        ...base, highEntropy: local >= 12, uniqueSafe: local >= 12,
+        ...base, highEntropy: local >= 12, uniqueSafe: local >= 12, width: local + 12,
         ...derived(`CONCAT(LEFT(${digest("email", source)}, ${local}), '@example.com')`),
         ...shaped(`^[0-9a-f]{${local}}@example[.]com$`),
       };
@@ -183,7 +195,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       // user_ and 16 digits where it fits; else u and as many digits as fit.
       const [prefix, n] = width >= 21 ? ["user_", 16] : ["u", Math.min(16, width - 1)];
       return {
-        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12,
+        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12, width: prefix.length + n,
         ...derived(`CONCAT('${prefix}', LEFT(${digest("username", source)}, ${n}))`),
         ...shaped(`^${prefix}[0-9a-f]{${n}}$`),
       };
@@ -212,7 +224,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const candidate = `LPAD(${digits(h, 1, 15)} MOD ${mod}, ${n}, '0')`;
       const alternative = `LPAD((${digits(h, 1, 15)} + 1) MOD ${mod}, ${n}, '0')`;
       return {
-        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12,
+        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12, width: n,
         ...derived(n >= 12 ? candidate : otherThanInput(candidate, alternative)),
         ...shaped(`^[0-9]{${n}}$`),
       };
@@ -224,7 +236,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const h = digits(digest("postal_code", source), 1, 8);
       const mod = 10 ** n;
       return {
-        ...base,
+        ...base, width: n,
         ...derived(otherThanInput(`LPAD(${h} MOD ${mod}, ${n}, '0')`, `LPAD((${h} + 1) MOD ${mod}, ${n}, '0')`)),
         ...shaped(`^[0-9]{${n}}$`),
       };
@@ -235,7 +247,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const unfit = needsText(col, "hash", 8);
       if (unfit) return unfit;
       return {
-        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12,
+        ...base, highEntropy: n >= 12, uniqueSafe: n >= 12, width: n,
         ...derived(`LEFT(${digest("hash", source)}, ${n})`),
         ...shaped(`^[0-9a-f]{${n}}$`),
       };
@@ -247,7 +259,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const words = fittingWords(spec.name === "first_name" ? FIRST_NAMES : LAST_NAMES, width, spec.name, col);
       if (typeof words === "string") return words;
       return {
-        ...base,
+        ...base, width: longest(words),
         ...derived(pick(digest(spec.name, source), 1, words, ref)),
         ...shaped(`^${alternatives(words)}$`),
       };
@@ -267,7 +279,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const h = digest("name", source);
       // The given name differs from the input's first word, so the output never equals the input.
       return {
-        ...base,
+        ...base, width: longest(firsts) + 1 + longest(lasts),
         ...derived(`CONCAT(${pick(h, 1, firsts, `SUBSTRING_INDEX(TRIM(${ref}), ' ', 1)`)}, ' ', ${pick(h, 9, lasts)})`),
         ...shaped(`^${alternatives(firsts)} ${alternatives(lasts)}$`),
       };
@@ -279,7 +291,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       const candidate = `CONCAT(1 + ${digits(h, 1, 8)} MOD 9999, ${street})`;
       const alternative = `CONCAT(1 + (${digits(h, 1, 8)} + 1) MOD 9999, ${street})`;
       return needsText(col, "address", width) ?? {
-        ...base,
+        ...base, width,
         ...derived(otherThanInput(candidate, alternative)),
         ...shaped(`^[1-9][0-9]{0,3} ${alternatives(STREETS)} ${alternatives(STREET_SUFFIXES)}$`),
       };
@@ -308,7 +320,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
       if (unfit) return unfit;
       const text = width >= 10 ? "[REDACTED]" : "X".repeat(width);
       return {
-        ...base, derived: false, excludesInput: false, maskedCanonical: null,
+        ...base, derived: false, excludesInput: false, maskedCanonical: null, width: text.length,
         set: { sql: keepBlank(`'${text}'`), params: NO_PARAMS },
         shape: { sql: `(${blank} OR ${ref} = ?)`, params: [text] },
       };
@@ -331,7 +343,7 @@ export function bindStrategy(spec: StrategySpec, col: ColumnInfo, ref: string): 
         return `fixed:${literal} is not a member of ${col.columnType}`;
       }
       return {
-        ...base, derived: false, excludesInput: false, maskedCanonical: null,
+        ...base, derived: false, excludesInput: false, maskedCanonical: null, width: isChar(col) ? [...literal].length : null,
         set: { sql: blank ? keepBlank("?") : `IF(${ref} IS NULL, NULL, ?)`, params: [literal] },
         shape: { sql: blank ? `(${blank} OR ${ref} = ?)` : `${ref} = ?`, params: [literal] },
       };

@@ -127,4 +127,16 @@ describe("AWS fakes", () => {
     await sns.send(new PublishCommand({ TopicArn: topic, Subject: "ok", Message: "m" }));
     expect(aws.sns.published).to.deep.equal([{ topicArn: topic, subject: "ok", message: "m" }]);
   });
+
+  it("SNS: a per-protocol (MessageStructure json) message needs a string under default", async () => {
+    const sns = new SNSClient({});
+    const topic = "arn:aws:sns:ap-northeast-1:123456789012:alerts";
+    aws.sns.topics.add(topic);
+    for (const Message of ["not json", JSON.stringify({ email: "only e-mail" }), JSON.stringify({ default: { nested: true } })]) {
+      expect((await fails(sns.send(new PublishCommand({ TopicArn: topic, MessageStructure: "json", Message })))).name, Message).to.equal("InvalidParameterException");
+    }
+    const Message = JSON.stringify({ default: "{}", email: "text" });
+    await sns.send(new PublishCommand({ TopicArn: topic, MessageStructure: "json", Message }));
+    expect(aws.sns.published).to.deep.equal([{ topicArn: topic, message: Message, messageStructure: "json" }]);
+  });
 });

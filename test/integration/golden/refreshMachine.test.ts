@@ -280,6 +280,21 @@ describe("golden refresh state machine, run as deployed", function () {
     expect(outcome.status, JSON.stringify(outcome.failures)).to.equal("SUCCEEDED");
     expect(aws.ssm.value(prod.functions.cluster.env.GOLDEN_PARAMETER)).to.match(/^golden-prod-\d{8}$/);
     expect(outcome.alerts.map((a) => a.subject)).to.deep.equal(["Golden published, but its masked export did not start"]);
+    // A missing permission is an ExportRefusedError: no retry can fix it, so StartExport runs once.
+    expect(outcome.failures.filter((f) => f.state === "StartExport").map((f) => f.error)).to.deep.equal(["ExportRefusedError"]);
+    expect(outcome.retries.filter((r) => r.state === "StartExport")).to.deep.equal([]);
+    expect(aws.rds.calls.filter((c) => c.operation === "StartExportTask")).to.have.length(1);
+    expectInvariants(prod, outcome);
+  });
+
+  it("retries an export start that RDS's concurrent-export limit refused, then publishes and exports", async () => {
+    const stack = setup(prod, "prod");
+    await sourceData(["shop"]);
+    aws.rds.faults.fail("StartExportTask", () => rdsError("ExportTaskLimitReachedFault", "too many export tasks"), 1);
+    const outcome = await run(prod, stack, maskHandler(prod, { databases: ["shop"] }));
+    expect(outcome.status, JSON.stringify(outcome.failures)).to.equal("SUCCEEDED");
+    expect(outcome.retries.filter((r) => r.state === "StartExport")).to.deep.equal([{ state: "StartExport", error: "ExportError" }]);
+    expect(outcome.alerts.map((a) => a.subject)).to.deep.equal([]);
     expectInvariants(prod, outcome);
   });
 

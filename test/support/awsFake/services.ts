@@ -124,6 +124,16 @@ export interface PublishedMessage {
   readonly topicArn: string;
   readonly subject?: string;
   readonly message: string;
+  readonly messageStructure?: string;
+}
+
+function hasDefaultString(message: string): boolean {
+  try {
+    const parsed = JSON.parse(message) as unknown;
+    return typeof parsed === "object" && parsed !== null && typeof (parsed as { default?: unknown }).default === "string";
+  } catch {
+    return false;
+  }
 }
 
 export class SnsFake extends ServiceFake {
@@ -138,7 +148,7 @@ export class SnsFake extends ServiceFake {
    * Publish, with the API's checks. Used by the SDK route and by the Step Functions `sns:publish` integration,
    * which calls the same API with the same parameters (Step Functions developer guide, "Call Amazon SNS").
    */
-  publish(i: { TopicArn?: string; Subject?: string; Message?: string }): { MessageId: string } {
+  publish(i: { TopicArn?: string; Subject?: string; Message?: string; MessageStructure?: string }): { MessageId: string } {
     // Publish API reference: NotFoundException for a topic that does not exist.
     if (!i.TopicArn || !this.topics.has(i.TopicArn)) throw new NotFoundException({ message: "Topic does not exist", ...meta });
     // Publish API reference: Subject must be ASCII, start with a letter, number or punctuation, hold no line breaks
@@ -147,7 +157,10 @@ export class SnsFake extends ServiceFake {
       throw new InvalidParameterException({ message: "Invalid parameter: Subject", ...meta });
     }
     if (!i.Message || Buffer.byteLength(i.Message) > 262_144) throw new InvalidParameterException({ message: "Invalid parameter: Message", ...meta });
-    this.published.push({ topicArn: i.TopicArn, subject: i.Subject, message: i.Message });
+    // Publish API reference, MessageStructure: with "json", Message must be a JSON object whose "default" key holds
+    // a string (the message for protocols without their own key).
+    if (i.MessageStructure === "json" && !hasDefaultString(i.Message)) throw new InvalidParameterException({ message: "Invalid parameter: Message Structure - No default entry in JSON message body", ...meta });
+    this.published.push({ topicArn: i.TopicArn, ...(i.Subject !== undefined ? { subject: i.Subject } : {}), message: i.Message, ...(i.MessageStructure ? { messageStructure: i.MessageStructure } : {}) });
     return { MessageId: `message-${this.published.length}` };
   }
 }

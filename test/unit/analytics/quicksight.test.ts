@@ -94,6 +94,18 @@ describe("QuickSight over Athena (config quicksight)", function () {
     });
   });
 
+  it("refreshes nothing in direct query, and every data set daily with SPICE (default 07:00 in the export's time zone)", async () => {
+    const direct = await runPlatform("stg");
+    expect(ofType(direct.resources, "aws:quicksight/refreshSchedule:RefreshSchedule")).to.deep.equal([]);
+    const stg = stackConfig("stg", {});
+    const quicksight = JSON.parse(String(stg["data-platform:quicksight"])) as Record<string, unknown>;
+    const spice = await runPlatform("stg", { "data-platform:quicksight": { ...quicksight, importMode: "SPICE" } });
+    const schedules = ofType(spice.resources, "aws:quicksight/refreshSchedule:RefreshSchedule");
+    expect(schedules.map((s) => s.inputs.dataSetId)).to.deep.equal(ofType(spice.resources, DATA_SET).map((d) => d.inputs.dataSetId));
+    expect(schedules[0].inputs.schedule).to.deep.equal({ refreshType: "FULL_REFRESH", scheduleFrequency: { interval: "DAILY", timeOfTheDay: "07:00", timezone: "Asia/Tokyo" } });
+    expect(ofType(spice.resources, DATA_SET).every((d) => d.inputs.importMode === "SPICE")).to.equal(true);
+  });
+
   it("builds nothing of QuickSight and never names its role in the key policy when the block is absent (prod)", async () => {
     const run = await runPlatform("prod");
     expect(run.resources.filter((r) => r.type.startsWith("aws:quicksight") || r.name.startsWith("quicksight"))).to.deep.equal([]);
@@ -123,6 +135,13 @@ describe("QuickSight over Athena (config quicksight)", function () {
       ]);
       expect(problemsOf({ "data-platform:quicksight": { ...base, viewers: ["group/data-engineers"] } })).to.deep.equal([
         "data-platform:quicksight.viewers: group/data-engineers already owns the data sets",
+      ]);
+      expect(problemsOf({ "data-platform:quicksight": { ...base, spiceRefresh: { timeOfDay: "07:00" } } })).to.deep.equal([
+        "data-platform:quicksight.spiceRefresh: applies only to importMode SPICE: a direct-query data set always reads the newest export",
+      ]);
+      expect(problemsOf({ "data-platform:quicksight": { ...base, importMode: "SPICE", spiceRefresh: { timeOfDay: "7am", timezone: "Mars/Base" } } }).map((p) => p.split(": ")[0])).to.have.members([
+        "data-platform:quicksight.spiceRefresh.timeOfDay",
+        "data-platform:quicksight.spiceRefresh.timezone",
       ]);
     });
   });

@@ -8,6 +8,7 @@ import { declareColumn, parseTablesInfo, tableInput } from "../../../functions/e
 import { DB_SCHEMA_TABLE_FORM, DB_TABLE_FORM } from "../../fixtures/exportTablesInfo";
 import { metricSink } from "../../../functions/shared/metrics";
 import { recordSdkRequests } from "../../support/sdkRequests";
+import { alertDetails } from "../../support/alerts";
 
 const rdsMock = mockClient(RDSClient);
 const s3Mock = mockClient(S3Client);
@@ -213,7 +214,7 @@ describe("export-events", () => {
     expect(result).to.deep.equal({ action: "alerted", exportTaskIdentifier: "stg-20240302", status: "FAILED" });
     const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
     expect(publish.Subject).to.equal("[data-platform stg] export stg-20240302 failed");
-    const body = JSON.parse(publish.Message!);
+    const body = alertDetails(publish);
     expect(body.failureCause).to.equal("S3 bucket access denied for role data-platform-stg-rds-export");
     expect(body.retry).to.contain("aws lambda invoke --function-name data-platform-stg-export-snapshot").and.to.contain("attempt 2");
     expect(glueMock.calls()).to.have.length(0);
@@ -272,6 +273,17 @@ describe("export-events", () => {
       expect(metricLines).to.have.length(1);
     });
 
+    it("announces the export it moved, once: a second run finds the catalog current and sends nothing", async () => {
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240301", shop_orders: "stg-20240301" }));
+      await handler(reconcileInput);
+      const notices = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+      expect(notices.map((n) => n.Subject)).to.deep.equal(["[data-platform stg] export stg-20240302 ready: 2 tables"]);
+      expect(JSON.parse(notices[0].Message!).email).to.contain("tables: shop_orders, shop_users");
+      glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302", shop_orders: "stg-20240302" }));
+      await handler(reconcileInput);
+      expect(snsMock.commandCalls(PublishCommand)).to.have.length(1);
+    });
+
     it("moves a table that is missing from the catalog", async () => {
       glueMock.on(GetTablesCommand).resolves(tables({ shop_users: "stg-20240302" }));
       expect(await handler(reconcileInput)).to.deep.include({ behind: ["shop_orders"], moved: true });
@@ -282,6 +294,7 @@ describe("export-events", () => {
       expect(await handler(reconcileInput)).to.deep.equal({ action: "reconciled", newest: "stg-20240302", behind: [], moved: false });
       expect(glueMock.commandCalls(UpdateTableCommand)).to.have.length(0);
       expect(metricLines).to.have.length(0);
+      expect(snsMock.commandCalls(PublishCommand), "no notice for an export already announced").to.have.length(0);
     });
 
     it("never moves a table back from a newer retry attempt", async () => {

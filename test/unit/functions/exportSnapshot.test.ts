@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { exportDay } from "../../../contracts/exportLayout";
 import { ExportError, type ExportSettings, runExport, triggerOf } from "../../../functions/export-snapshot/exportSnapshot";
 import { notInAnyStack, recordSdkRequests } from "../../support/sdkRequests";
+import { alertDetails } from "../../support/alerts";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -287,7 +288,7 @@ describe("export-snapshot", () => {
       const [publish] = snsMock.commandCalls(PublishCommand);
       expect(publish.args[0].input.TopicArn).to.equal(ENV.ALERT_TOPIC_ARN);
       expect(publish.args[0].input.Subject).to.equal("[data-platform stg] daily export failed: no-snapshot");
-      const body = JSON.parse(publish.args[0].input.Message!);
+      const body = alertDetails(publish.args[0].input);
       expect(body).to.include({ environment: "stg", kind: "no-snapshot", source: "shop-stg-aurora" });
       expect(body.message).to.match(/no automated cluster snapshot of shop-stg-aurora/);
     });

@@ -95,7 +95,7 @@ describe("golden-export", () => {
     goldenSnapshot({ Status: "creating" });
     expect(await failure(exportGolden(rds, target, "20261122"))).to.include({ name: "ExportError", kind: "snapshot-not-available" });
     rdsMock.on(DescribeDBClusterSnapshotsCommand).rejects(new DBClusterSnapshotNotFoundFault({ message: "none", $metadata: {} }));
-    expect(await failure(exportGolden(rds, target, "20261122"))).to.include({ name: "ExportError", kind: "no-snapshot" });
+    expect(await failure(exportGolden(rds, target, "20261122"))).to.include({ name: "ExportRefusedError", kind: "no-snapshot" });
     expect(rdsMock.commandCalls(StartExportTaskCommand)).to.have.length(0);
   });
 

@@ -13,6 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { type ReaperDeps, judge, reapExpiredClones } from "../../../functions/qa-reaper/reaper";
 import { recordSdkRequests } from "../../support/sdkRequests";
+import { alertDetails, readAlert } from "../../support/alerts";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
@@ -109,7 +110,7 @@ describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
     expect(logs.find((l) => l.level === "warn")?.fields).to.deep.equal({ cluster: "data-platform-stg-qa-protected", reason: "deletion protection is on" });
     // The one alert: an expired clone of ours that it may not delete.
     expect(snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).to.deep.equal([
-      "QA clone data-platform-stg-qa-protected expired but cannot be deleted: deletion protection is on",
+      "[data-platform stg] QA clone data-platform-stg-qa-protected expired, cannot be deleted",
     ]);
     expect(report.blocked).to.deep.equal([{ cluster: "data-platform-stg-qa-protected", reason: "deletion protection is on" }]);
     expect(report.inProgress).to.deep.equal(["data-platform-stg-qa-deleting"]);
@@ -149,8 +150,12 @@ describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
     const published = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published).to.have.length(2);
     expect(published.every((p) => p.TopicArn === TOPIC)).to.equal(true);
-    expect(published[0].Subject).to.equal("QA clone data-platform-stg-qa-a deleted by the safety net (expired 2025-03-02T09:00:00.000Z)");
-    expect(JSON.parse(published[0].Message as string)).to.include({ cluster: "data-platform-stg-qa-a", stack: "qa-a", owner: "alice", clusterDeleted: true });
+    expect(published[0].Subject).to.equal("[data-platform stg] QA clone data-platform-stg-qa-a deleted by the safety net");
+    expect(alertDetails(published[0])).to.include({ environment: "stg", cluster: "data-platform-stg-qa-a", stack: "qa-a", owner: "alice", clusterDeleted: true, expiresAt: "2025-03-02T09:00:00.000Z" });
+    const { chatbot } = readAlert(published[0]);
+    expect(chatbot).to.include({ version: "1.0", source: "custom" });
+    expect(chatbot.content.title).to.contain("QA clone data-platform-stg-qa-a deleted by the safety net");
+    expect(chatbot.content.description).to.contain("*owner*: alice");
   });
 
   it("leaves the cluster for the next run when its instances are still being deleted", async () => {
@@ -178,8 +183,8 @@ describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
     expect(deletedClusters()).to.deep.equal(["data-platform-stg-qa-stuck", "data-platform-stg-qa-fine"]);
     const subjects = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
     expect(subjects).to.deep.equal([
-      "QA clone data-platform-stg-qa-stuck: safety-net deletion FAILED",
-      "QA clone data-platform-stg-qa-fine deleted by the safety net (expired 2025-03-02T09:00:00.000Z)",
+      "[data-platform stg] QA clone data-platform-stg-qa-stuck: safety-net deletion FAILED",
+      "[data-platform stg] QA clone data-platform-stg-qa-fine deleted by the safety net",
     ]);
   });
 

@@ -46,13 +46,60 @@ describe("BigQuery transfers (enabled)", () => {
     }
   });
 
-  it("loads each table from the export layout's data_path for that table, into a table of the same name", () => {
+  it("loads each table from its own current/ prefix of the export layout, into a table of the same name", () => {
     for (const [db, table] of [["shop", "users"], ["shop", "orders"], ["billing", "invoices"]]) {
       const t = find(run.resources, TRANSFER, `bigquery-${db}.${table}`);
-      // Asia/Tokyo is UTC+9 all year: the export day is run_time + 9 h.
-      expect(t.inputs.params.data_path).to.equal(bigQueryDataPath(BUCKET, "stg", db, table, 9 * 60));
+      expect(t.inputs.params.data_path).to.equal(bigQueryDataPath(BUCKET, db, table));
+      expect(t.inputs.params.data_path).to.equal(`s3://${BUCKET}/bigquery/${db}/${db}.${table}/current/*.parquet`);
       expect(t.inputs.params.destination_table_name_template).to.equal(table);
     }
+  });
+
+  it("creates each destination table before its transfer, taking the schema from the Parquet files", () => {
+    const tables = ofType(run.resources, "gcp:bigquery/table:Table");
+    expect(tables.map((t) => [t.name, t.inputs.tableId, t.inputs.datasetId])).to.have.deep.members([
+      ["bigquery-shop.users-table", "users", "shop_stg"],
+      ["bigquery-shop.orders-table", "orders", "shop_stg"],
+      ["bigquery-billing.invoices-table", "invoices", "shop_stg"],
+    ]);
+    for (const t of tables) {
+      // No schema in the program: Parquet is self-describing and each load takes the types RDS wrote.
+      expect(t.inputs.schema, t.name).to.equal(undefined);
+      expect(t.inputs.deletionProtection, "stg: not protected").to.equal(false);
+    }
+  });
+
+  describe("the publisher", () => {
+    it("runs on the export-completed rule and hourly, knowing the tables and the transfers' UTC minute", () => {
+      const fn = find(run.resources, "aws:lambda/function:Function", "bigquery-publisher-function").inputs;
+      expect(fn.name).to.equal("data-platform-stg-bigquery-publish");
+      expect(fn.timeout).to.equal(600);
+      expect(fn.reservedConcurrentExecutions).to.equal(undefined);
+      expect(JSON.parse(fn.environment.variables.BIGQUERY_TABLES)).to.deep.equal([
+        { database: "shop", table: "users" },
+        { database: "shop", table: "orders" },
+        { database: "billing", table: "invoices" },
+      ]);
+      expect(fn.environment.variables).to.include({ TRANSFER_MINUTE_UTC: "180", ENVIRONMENT: "stg", EXPORT_BUCKET: BUCKET });
+      const target = find(run.resources, "aws:cloudwatch/eventTarget:EventTarget", "bigquery-publisher-export-completed").inputs;
+      expect(target.rule).to.equal("data-platform-stg-export-events");
+      expect(find(run.resources, "aws:scheduler/schedule:Schedule", "bigquery-publisher-schedule").inputs.scheduleExpression).to.equal("rate(1 hour)");
+    });
+
+    it("may read the exports of the loaded databases and write only under bigquery/", () => {
+      const policy = statements(find(run.resources, "aws:iam/rolePolicy:RolePolicy", "bigquery-publisher-function-role-policy").inputs.policy);
+      const bySid = (sid: string) => policy.find((s) => s.Sid === sid)!;
+      expect(bySid("ReadExportMetadataAndLoadedDatabases").Resource).to.deep.equal([
+        `arn:aws:s3:::${BUCKET}/exports/*/export_tables_info_*`,
+        `arn:aws:s3:::${BUCKET}/exports/*/billing/*`,
+        `arn:aws:s3:::${BUCKET}/exports/*/shop/*`,
+      ]);
+      expect(bySid("WritePublishedFiles")).to.deep.include({ Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `arn:aws:s3:::${BUCKET}/bigquery/*` });
+      expect(bySid("UseTheKeyThroughS3").Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.ap-northeast-1.amazonaws.com" } });
+      const keyPolicy = statements(find(run.resources, "aws:kms/key:Key").inputs.policy);
+      const users = keyPolicy.find((s) => s.Sid === "PlatformRolesUseKey")?.Condition.ArnEquals["aws:PrincipalArn"];
+      expect(users).to.include("arn:aws:iam::123456789012:role/data-platform-stg-bigquery-publish");
+    });
   });
 
   it("passes the secret access key only through sensitiveParams, as a Pulumi secret", () => {
@@ -101,14 +148,14 @@ describe("BigQuery transfers (enabled)", () => {
       expect(ofType(run.resources, "aws:iam/accessKey:AccessKey").map((k) => k.inputs.user)).to.deep.equal(["data-platform-stg-bigquery-transfer"]);
     });
 
-    it("may only list and read the export prefix and decrypt through S3", () => {
+    it("may only list and read the published bigquery/ prefix, never the exports, and decrypt through S3", () => {
       expect(policy.map((s) => [s.Action, s.Resource])).to.deep.equal([
         ["s3:ListBucket", `arn:aws:s3:::${BUCKET}`],
         ["s3:GetBucketLocation", `arn:aws:s3:::${BUCKET}`],
-        ["s3:GetObject", `arn:aws:s3:::${BUCKET}/exports/*`],
+        ["s3:GetObject", `arn:aws:s3:::${BUCKET}/bigquery/*`],
         ["kms:Decrypt", KEY_ARN],
       ]);
-      expect(policy[0].Condition).to.deep.equal({ StringLike: { "s3:prefix": ["exports/*", "exports/"] } });
+      expect(policy[0].Condition).to.deep.equal({ StringLike: { "s3:prefix": ["bigquery/*", "bigquery/"] } });
       expect(policy[3].Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.ap-northeast-1.amazonaws.com" } });
       for (const s of policy) expect(s.Effect).to.equal("Allow");
     });

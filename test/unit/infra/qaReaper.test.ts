@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { RecordedResource } from "../../../automation/plan/mockRuntime";
-import { find, ofType, runPlatform, statements } from "../../support/pulumi";
+import { readStackConfig } from "../../../automation/stackFiles";
+import { REPO_ROOT, find, ofType, runPlatform, statements } from "../../support/pulumi";
 
 describe("QaReaper (the AWS-side TTL safety net, wired into the platform)", () => {
   let stg: RecordedResource[];
@@ -8,10 +9,10 @@ describe("QaReaper (the AWS-side TTL safety net, wired into the platform)", () =
     ({ resources: stg } = await runPlatform("stg"));
   });
 
-  it("runs the qa-reaper bundle hourly, one sweep at a time, with the grace period from config", () => {
+  it("runs the qa-reaper bundle hourly, reserving no concurrency, with the grace period from config", () => {
     const fn = find(stg, "aws:lambda/function:Function", "qa-reaper-function").inputs;
     expect(fn.name).to.equal("data-platform-stg-qa-reaper");
-    expect(fn.reservedConcurrentExecutions).to.equal(1);
+    expect(fn.reservedConcurrentExecutions).to.equal(undefined);
     expect(fn.timeout).to.equal(900);
     expect(fn.environment.variables).to.include({ ENVIRONMENT: "stg", GRACE_PERIOD_MINUTES: "120" });
     expect(fn.environment.variables.ALERT_TOPIC_ARN).to.equal("arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts");
@@ -39,5 +40,25 @@ describe("QaReaper (the AWS-side TTL safety net, wired into the platform)", () =
   it("is not built where QA clones are disabled (prod)", async () => {
     const { resources: prod } = await runPlatform("prod");
     expect(ofType(prod, "platform:qa:QaReaper")).to.deep.equal([]);
+  });
+});
+
+describe("reserved concurrency is optional", () => {
+  it("reserves concurrency for the reaper and the golden's mask and export steps only when the config asks", async () => {
+    const stg = readStackConfig("stg", REPO_ROOT).config;
+    const prod = readStackConfig("prod", REPO_ROOT).config;
+    const qa = { ...JSON.parse(stg["data-platform:qa"]), reaperReservedConcurrency: 2 };
+    const golden = { ...JSON.parse(prod["data-platform:golden"]), reservedConcurrency: 1 };
+    const { resources: reservedStg } = await runPlatform("stg", { "data-platform:qa": qa });
+    const { resources: reservedProd } = await runPlatform("prod", { "data-platform:golden": golden });
+    const { resources: plainProd } = await runPlatform("prod");
+    const reserved = (rs: readonly RecordedResource[], name: string) => find(rs, "aws:lambda/function:Function", name).inputs.reservedConcurrentExecutions;
+    expect(reserved(reservedStg, "qa-reaper-function")).to.equal(2);
+    expect([reserved(reservedProd, "golden-mask"), reserved(reservedProd, "golden-export")]).to.deep.equal([1, 1]);
+    // Nothing in the default stacks reserves any: accounts with a low Lambda concurrency quota reject a reservation.
+    const anyReserved = [...plainProd, ...(await runPlatform("stg")).resources]
+      .filter((r) => r.type === "aws:lambda/function:Function" && r.inputs.reservedConcurrentExecutions !== undefined)
+      .map((r) => r.name);
+    expect(anyReserved).to.deep.equal([]);
   });
 });

@@ -199,7 +199,8 @@ describe("GoldenRefresh", () => {
       ]);
       const mask = find(prod, "aws:lambda/function:Function", "golden-mask").inputs;
       expect(mask.vpcConfig).to.deep.equal({ subnetIds: ["subnet-0f1e2d3c4b5a69781", "subnet-0f1e2d3c4b5a69782", "subnet-0f1e2d3c4b5a69783"], securityGroupIds: ["golden-mask-sg-id"] });
-      expect(mask).to.include({ timeout: 900, memorySize: 1024, reservedConcurrentExecutions: 1 });
+      expect(mask).to.include({ timeout: 900, memorySize: 1024 });
+      expect(mask.reservedConcurrentExecutions, "no reservation unless golden.reservedConcurrency asks").to.equal(undefined);
       expect(mask.environment.variables.MASK_BUDGET_SECONDS).to.equal("600");
     });
 
@@ -261,7 +262,13 @@ describe("GoldenRefresh", () => {
 
     it("raw (stg): the daily export keeps its function and schedule, and the golden only feeds QA", () => {
       expect(ofType(stg, "aws:lambda/function:Function").map((f) => f.inputs.name)).to.include("data-platform-stg-export-snapshot");
-      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members(["data-platform-stg-daily-export", "data-platform-stg-export-reconcile", "data-platform-stg-golden-refresh", "data-platform-stg-qa-reaper"]);
+      expect(ofType(stg, "aws:scheduler/schedule:Schedule").map((s) => s.inputs.name)).to.have.members([
+        "data-platform-stg-daily-export",
+        "data-platform-stg-export-reconcile",
+        "data-platform-stg-golden-refresh",
+        "data-platform-stg-qa-reaper",
+        "data-platform-stg-bigquery-publish",
+      ]);
     });
 
     it("builds nothing of the golden where it is not configured", async () => {
