@@ -9,6 +9,7 @@ import { goldenIdentifierPrefix } from "../contracts/golden";
 import { DELIVERY_ROLES, bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import type { ConfigBlock } from "../infra/delivery/deployer/actions";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { GoldenRefresh } from "../infra/golden/goldenRefresh";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
@@ -100,6 +101,18 @@ export function keyUserRoles(cfg: Pick<PlatformConfig, "exportSource" | "golden"
 }
 
 export { DELIVERY_ROLES };
+
+/** The optional blocks this configuration enables that bring resource types of their own (the deployer's scope). */
+export function configBlocks(cfg: Pick<PlatformConfig, "bigquery" | "budget" | "slack" | "quicksight" | "golden">): ConfigBlock[] {
+  const on: [ConfigBlock, unknown][] = [
+    ["bigquery", cfg.bigquery],
+    ["budget", cfg.budget],
+    ["slack", cfg.slack],
+    ["quicksight", cfg.quicksight],
+    ["golden", cfg.golden],
+  ];
+  return on.filter(([, block]) => block !== undefined && block !== false).map(([name]) => name);
+}
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
 function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
@@ -329,6 +342,7 @@ export function createPlatform(cfg: PlatformConfig) {
           // Security groups are created in the golden's VPC; the golden clones (and so looks up) the source cluster.
           vpcIds: cfg.golden?.network ? [cfg.golden.network.vpcId] : [],
           lookedUpClusterIds: cfg.golden ? [cfg.sourceClusterIdentifier] : [],
+          blocks: configBlocks(cfg),
         },
         accountId,
         partition,

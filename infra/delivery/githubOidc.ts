@@ -30,7 +30,7 @@ export interface GitHubOidcArgs {
   /** This stack's own folder of the state bucket and its own secrets-provider key. */
   readonly state: Omit<StateBackend, "partition">;
   /** What the deploy role's generated policies are scoped to, besides account, partition and names. */
-  readonly deploy: Pick<DeployScope, "region" | "vpcIds" | "lookedUpClusterIds">;
+  readonly deploy: Pick<DeployScope, "region" | "vpcIds" | "lookedUpClusterIds" | "blocks">;
   readonly accountId: pulumi.Input<string>;
   readonly partition: pulumi.Input<string>;
 }

@@ -449,6 +449,29 @@ export const RESOURCE_CALLS: Readonly<Record<string, ResourceCalls>> = {
   },
 };
 
+/**
+ * Resource types that only an optional config block builds. The deploy policy grants their actions only in stacks
+ * that enable the block, so a stack without, say, QuickSight gives CI no QuickSight rights at all.
+ */
+export const BLOCK_TYPES = {
+  bigquery: ["aws:iam/user:User", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey"],
+  budget: ["aws:budgets/budget:Budget"],
+  slack: ["aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"],
+  quicksight: ["aws:quicksight/dataSource:DataSource", "aws:quicksight/dataSet:DataSet"],
+  golden: [
+    "aws:rds/subnetGroup:SubnetGroup",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "aws:secretsmanager/secret:Secret",
+    "aws:ssm/parameter:Parameter",
+    "aws:sfn/stateMachine:StateMachine",
+  ],
+} as const satisfies Record<string, readonly (keyof typeof RESOURCE_CALLS)[]>;
+
+/** An optional config block that brings resource types of its own. */
+export type ConfigBlock = keyof typeof BLOCK_TYPES;
+
 /** Provider functions (invokes) the program calls, and what each needs. */
 export interface InvokeCalls {
   readonly source: string;

@@ -7,7 +7,7 @@
  */
 import { PROJECT, glueDatabaseName, physicalName } from "../../../contracts/naming";
 import type { PolicyStatement } from "../../security/policy";
-import { type DeployTarget, INVOKE_CALLS, PHASES, type Phase, RESOURCE_CALLS, parseCall } from "./actions";
+import { BLOCK_TYPES, type ConfigBlock, type DeployTarget, INVOKE_CALLS, PHASES, type Phase, RESOURCE_CALLS, parseCall } from "./actions";
 
 /** IAM's limit on a managed policy document, characters without white space. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
@@ -22,6 +22,14 @@ export interface DeployScope {
   readonly vpcIds: readonly string[];
   /** RDS clusters the program looks up (the source). */
   readonly lookedUpClusterIds: readonly string[];
+  /** The optional config blocks the stack enables: only their resource types are granted. */
+  readonly blocks: readonly ConfigBlock[];
+}
+
+/** The resource types whose provider actions the generated policy grants for a stack with these blocks. */
+export function grantedResourceTypes(blocks: readonly ConfigBlock[]): string[] {
+  const optional = new Map(Object.entries(BLOCK_TYPES).flatMap(([block, types]) => types.map((t) => [t as string, block as ConfigBlock])));
+  return Object.keys(RESOURCE_CALLS).filter((t) => !INLINE_TYPES.has(t) && (!optional.has(t) || blocks.includes(optional.get(t)!)));
 }
 
 /**
@@ -138,8 +146,9 @@ export function deployerStatements(s: DeployScope): PolicyStatement[] {
     entry.actions.add(action);
     grants.set(key, entry);
   };
+  const granted = new Set(grantedResourceTypes(s.blocks));
   for (const [type, calls] of Object.entries(RESOURCE_CALLS)) {
-    if (INLINE_TYPES.has(type)) continue;
+    if (!granted.has(type)) continue;
     for (const phase of PHASES) {
       for (const call of calls[phase].map(parseCall)) {
         if (INLINE_ACTIONS.has(call.action)) continue;

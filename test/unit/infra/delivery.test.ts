@@ -144,7 +144,7 @@ describe("GitHub OIDC delivery roles", () => {
       deployRoleName: "d",
       rolePrefix: "x-",
       state: { bucket: "b", prefix: "p", keyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/k" },
-      deploy: { region: "ap-northeast-1", vpcIds: [], lookedUpClusterIds: [] },
+      deploy: { region: "ap-northeast-1", vpcIds: [], lookedUpClusterIds: [], blocks: [] },
       accountId: ACCOUNT,
       partition: "aws",
     };

@@ -61,6 +61,8 @@ describe("EncryptionKey", () => {
       ROLE("golden-mask"),
       ROLE("golden-publish"),
       ROLE("golden-refresh"),
+      // The BigQuery publisher (stg has a bigquery block) copies export objects and alerts the encrypted topic.
+      ROLE("bigquery-publish"),
     ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
@@ -195,6 +197,9 @@ describe("IAM roles", () => {
       // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.
       "data-platform-stg-chatbot",
       "data-platform-stg-quicksight",
+      // From the `bigquery` block: the publisher that copies export files for the transfers, and its schedule.
+      "data-platform-stg-bigquery-publish",
+      "data-platform-stg-bigquery-publish-scheduler",
     ]);
   });
 });

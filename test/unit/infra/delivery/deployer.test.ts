@@ -3,10 +3,12 @@ import { MOCK_ACCOUNT_ID, type MockRun, type RecordedResource, runUnderMocks } f
 import { readStackConfig } from "../../../../automation/stackFiles";
 import { PROJECT } from "../../../../contracts/naming";
 import { INVOKE_CALLS, RESOURCE_CALLS } from "../../../../infra/delivery/deployer/actions";
-import { MANAGED_POLICY_MAX_CHARS, deployerStatements, documentSize } from "../../../../infra/delivery/deployer/deployPolicy";
+import { MANAGED_POLICY_MAX_CHARS, deployerStatements, documentSize, grantedResourceTypes } from "../../../../infra/delivery/deployer/deployPolicy";
+import { parseConfig } from "../../../../stacks/config";
+import { configBlocks } from "../../../../stacks/platformResources";
 import { type DeployRequest, deployRequests, isAdministratorOnly } from "../../../../infra/delivery/deployer/requests";
 import { type Decision, type DeployedPolicies, evaluateRequests, policiesOfRun } from "../../../../policy/permissions";
-import { REPO_ROOT, ofType } from "../../../support/pulumi";
+import { REPO_ROOT, ofType, stackConfig } from "../../../support/pulumi";
 
 const REGION = "ap-northeast-1";
 const deployRole = (env: string) => `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/data-platform-${env}-github-deploy`;
@@ -59,6 +61,17 @@ describe("the deployer: every request pulumi up makes, against the deploy role",
     }
   });
 
+  for (const stack of ["stg", "prod"] as const) {
+    it(`${stack}: grants the actions of exactly the resource types its plan deploys (none for a block it does not enable)`, () => {
+      const planned = new Set(runs[stack]!.run.resources.filter((r) => r.custom && r.type.startsWith("aws:")).map((r) => r.type));
+      const granted = grantedResourceTypes(configBlocks(parseConfig(stackConfig(stack))));
+      expect(granted.filter((t) => !planned.has(t)), "granted but not deployed").to.deep.equal([]);
+      // The roles, their policies and the OIDC provider are the inline policy's (reviewed there).
+      const inline = ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/openIdConnectProvider:OpenIdConnectProvider"];
+      expect([...planned].filter((t) => !granted.includes(t) && !inline.includes(t)), "deployed but not granted").to.deep.equal([]);
+    });
+  }
+
   it("includes the BigQuery transfer user and the rotation of its access key (a create and a delete) in stg", () => {
     const key = runs.stg!.decisions.filter((d) => (d.request as DeployRequest).type === "aws:iam/accessKey:AccessKey");
     expect(key.map((d) => d.request.action)).to.include.members(["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys"]);
@@ -98,7 +111,7 @@ describe("the deployer: every request pulumi up makes, against the deploy role",
   });
 
   it("scopes every generated statement to this environment, except where AWS has no resource type", () => {
-    const statements = deployerStatements({ partition: "aws", region: REGION, accountId: MOCK_ACCOUNT_ID, environment: "stg", vpcIds: ["vpc-0a1b2c3d4e5f60718"], lookedUpClusterIds: ["shop-stg-aurora"] });
+    const statements = deployerStatements({ partition: "aws", region: REGION, accountId: MOCK_ACCOUNT_ID, environment: "stg", vpcIds: ["vpc-0a1b2c3d4e5f60718"], lookedUpClusterIds: ["shop-stg-aurora"], blocks: ["bigquery", "budget", "slack", "quicksight", "golden"] });
     for (const s of statements) {
       const resources = [].concat(s.Resource as never) as string[];
       for (const r of resources) {
