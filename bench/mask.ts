@@ -7,13 +7,17 @@
  *           chunks, no bookkeeping, and values that arrive in key order in the unique index
  *   engine  `run` in a child process (coverage, plan-time checks, chunks, fingerprint, then verify), with its peak RSS
  * Each variant starts on a quiet server (InnoDB purge caught up) and is timed until its statements return, and
- * again until InnoDB has purged what they left behind. Then the engine's time per row at the largest size against
- * the smallest (linearity).
+ * again until InnoDB has purged what they left behind, with the machine's load average meanwhile (on a shared
+ * machine a figure means little without it). Then the time per row at the largest size against the smallest
+ * (linearity). The default sizes take minutes; `--rows 100000` is a quick look.
  * Without --url it starts a private MariaDB with the test harness (1 GiB buffer pool, fsync at every commit).
  * With --url the account needs CREATE and DROP: it works in databases named dpbench_*, dropped at the end.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildSync } from "esbuild";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { type MariaDb, startMariaDb } from "../test/support/mariadb";
 
@@ -29,6 +33,20 @@ function arg(name: string): string | undefined {
 }
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+/** The machine's 1-minute load average now: the figures of a shared machine mean little without it. */
+const load = () => loadavg()[0] ?? 0;
+
+/** Load averages sampled every 5 s while a measurement runs, and their mean. */
+class LoadMeter {
+  private readonly samples: number[] = [load()];
+  private readonly timer = setInterval(() => this.samples.push(load()), 5000);
+  stop(): { mean: number; max: number } {
+    clearInterval(this.timer);
+    this.samples.push(load());
+    return { mean: this.samples.reduce((a, b) => a + b, 0) / this.samples.length, max: Math.max(...this.samples) };
+  }
+}
 
 async function timed(what: string, fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -83,8 +101,18 @@ interface MaskerResult {
   maxRssKb: number;
 }
 
-async function masker(url: string, password: string | undefined, env: Record<string, string | undefined>): Promise<MaskerResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "maskWorker.ts")], {
+/**
+ * The masker bundled into one file and run by plain node, as the golden's Lambda bundle runs the engine: its peak
+ * RSS is then the engine's and its driver's, not the TypeScript loader's.
+ */
+function bundleMasker(dir: string): string {
+  const outfile = join(dir, "masker.js");
+  buildSync({ entryPoints: [join(__dirname, "maskWorker.ts")], outfile, bundle: true, platform: "node", target: "node22", format: "cjs", logLevel: "silent" });
+  return outfile;
+}
+
+async function masker(script: string, url: string, password: string | undefined, env: Record<string, string | undefined>): Promise<MaskerResult> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, BENCH_URL: url, MYSQL_PWD: password, MASKING_SALT: SALT, BENCH_RULES: RULES, ...env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -97,6 +125,8 @@ async function masker(url: string, password: string | undefined, env: Record<str
 
 interface SizeResult {
   rows: number;
+  floorLoad: { mean: number; max: number };
+  engineLoad: { mean: number; max: number };
   floorMs: number;
   floorPurgedMs: number;
   maskingMs: number;
@@ -104,21 +134,25 @@ interface SizeResult {
   enginePurgedMs: number;
 }
 
-async function measure(conn: Connection, rows: number, dbUrl: (db: string) => string, password: string | undefined): Promise<SizeResult> {
+async function measure(conn: Connection, rows: number, script: string, dbUrl: (db: string) => string, password: string | undefined): Promise<SizeResult> {
   await copy(conn, "dpbench_floor", rows);
   await conn.query("USE dpbench_floor");
+  const floorMeter = new LoadMeter();
   const floorMs = await timed(`${rows} rows, floor: one UPDATE of four columns`, () => conn.query(FLOOR));
   const floorPurgedMs = floorMs + (await settle(conn));
+  const floorLoad = floorMeter.stop();
   await conn.query("DROP DATABASE dpbench_floor");
 
   await copy(conn, "dpbench_engine", rows);
-  const engine = await masker(dbUrl("dpbench_engine"), password, { BENCH_CONCURRENCY: arg("concurrency"), BENCH_CHUNK_SIZE: arg("chunk-size") });
+  const engineMeter = new LoadMeter();
+  const engine = await masker(script, dbUrl("dpbench_engine"), password, { BENCH_CONCURRENCY: arg("concurrency"), BENCH_CHUNK_SIZE: arg("chunk-size") });
   const enginePurgedMs = engine.ms + (await settle(conn));
+  const engineLoad = engineMeter.stop();
   if (!engine.complete || !engine.verifyOk) throw new Error(`engine run incomplete or unverified: ${JSON.stringify(engine.failed)}`);
   const t = engine.timings;
   log(`${rows} rows, engine: ${(engine.ms / 1000).toFixed(2)} s (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms, verify ${t.verifyMs} ms)`);
   await conn.query("DROP DATABASE dpbench_engine");
-  return { rows, floorMs, floorPurgedMs, maskingMs: engine.ms - t.verifyMs, engine, enginePurgedMs };
+  return { rows, floorLoad, engineLoad, floorMs, floorPurgedMs, maskingMs: engine.ms - t.verifyMs, engine, enginePurgedMs };
 }
 
 async function main(): Promise<void> {
@@ -139,23 +173,30 @@ async function main(): Promise<void> {
   });
   const dbUrl = (db: string) => `${u.protocol}//${u.username ? `${u.username}${u.password ? `:${u.password}` : ""}@` : ""}${u.host}/${db}`;
   const dbs = ["dpbench_src", "dpbench_floor", "dpbench_engine"];
+  const buildDir = mkdtempSync(join(tmpdir(), "dpbench-"));
+  const script = bundleMasker(buildDir);
   try {
     for (const db of dbs) await conn.query(`DROP DATABASE IF EXISTS ${db}`);
     await conn.query("CREATE DATABASE dpbench_src");
     await timed(`generate ${Math.max(...sizes)} rows`, () => generate(conn, Math.max(...sizes)));
     const results: SizeResult[] = [];
-    for (const rows of sizes) results.push(await measure(conn, rows, dbUrl, password));
+    for (const rows of sizes) results.push(await measure(conn, rows, script, dbUrl, password));
 
     const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(10);
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    const lines = ["users: id, email UNIQUE, username, phone, birthday; masked with email, username, phone, date_year"];
+    const us = (ms: number, rows: number) => `${((ms * 1000) / rows).toFixed(1)} us/row`;
+    const loadOf = (l: { mean: number; max: number }) => `load avg ${l.mean.toFixed(1)} (max ${l.max.toFixed(1)})`;
+    const lines = [
+      "users: id, email UNIQUE, username, phone, birthday; masked with email, username, phone, date_year",
+      `machine: ${cpus().length} CPUs; load avg = the 1-minute load average sampled every 5 s during each measurement`,
+    ];
     for (const r of results) {
       const t = r.engine.timings;
       lines.push(
         `rows ${r.rows.toLocaleString("en-US")}:`,
-        `  floor   1 UPDATE, constant-width values      ${sec(r.floorMs)}   until purged ${sec(r.floorPurgedMs)}`,
-        `  engine  masking (all but verify)             ${sec(r.maskingMs)}   (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms; ${r.engine.chunks} chunks on ${r.engine.concurrency} connections)`,
-        `  engine  run() incl. verify                   ${sec(r.engine.ms)}   until purged ${sec(r.enginePurgedMs)}`,
+        `  floor   1 UPDATE, constant-width values      ${sec(r.floorMs)}   ${us(r.floorMs, r.rows)}   until purged ${sec(r.floorPurgedMs)}   ${loadOf(r.floorLoad)}`,
+        `  engine  masking (all but verify)             ${sec(r.maskingMs)}   ${us(r.maskingMs, r.rows)}   (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks and index rebuild ${t.maskMs} ms; ${r.engine.chunks} chunks on ${r.engine.concurrency} connections)`,
+        `  engine  run() incl. verify                   ${sec(r.engine.ms)}   ${us(r.engine.ms, r.rows)}   until purged ${sec(r.enginePurgedMs)}   (verify ${t.verifyMs} ms)   ${loadOf(r.engineLoad)}`,
         `  engine / floor: masking ${x(r.maskingMs, r.floorMs)}, run() ${x(r.engine.ms, r.floorMs)}, until purged ${x(r.enginePurgedMs, r.floorPurgedMs)}  (target <= 1.5x)`,
         `  masker peak RSS: ${(r.engine.maxRssKb / 1024).toFixed(0)} MB  (target < 150 MB)`,
       );
@@ -163,9 +204,10 @@ async function main(): Promise<void> {
     const first = results[0];
     const last = results[results.length - 1];
     if (first && last && last !== first) {
-      const perRow = (r: SizeResult) => r.maskingMs / r.rows;
+      const perRow = (ms: number, r: SizeResult) => ms / r.rows;
       lines.push(
-        `linearity ${last.rows.toLocaleString("en-US")} vs ${first.rows.toLocaleString("en-US")} rows: engine time per row ${x(perRow(last), perRow(first))}, floor ${x(last.floorMs / last.rows, first.floorMs / first.rows)}  (1.00x = linear)`,
+        `linearity ${last.rows.toLocaleString("en-US")} vs ${first.rows.toLocaleString("en-US")} rows, time per row: engine masking ${x(perRow(last.maskingMs, last), perRow(first.maskingMs, first))}, ` +
+          `run() ${x(perRow(last.engine.ms, last), perRow(first.engine.ms, first))}, floor ${x(perRow(last.floorMs, last), perRow(first.floorMs, first))}  (1.00x = linear)`,
       );
     }
     process.stdout.write(`${lines.join("\n")}\n`);
@@ -173,6 +215,7 @@ async function main(): Promise<void> {
     for (const db of dbs) await conn.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
     await conn.end();
     await server?.stop();
+    rmSync(buildDir, { recursive: true, force: true });
   }
 }
 

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     chunkSize: env.BENCH_CHUNK_SIZE ? Number(env.BENCH_CHUNK_SIZE) : undefined,
     // Every step but the per-chunk lines, with its start time: where a phase spends its time.
     onProgress: (e) => {
-      if (e.phase !== "mask" || e.chunksDone === undefined) process.stderr.write(`[masker] ${(e.elapsedMs / 1000).toFixed(2)} s ${e.phase}: ${e.message}\n`);
+      if (e.phase !== "mask" || e.chunksDone === undefined) process.stderr.write(`[masker] ${(e.elapsedMs / 1000).toFixed(2)} s, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB, ${e.phase}: ${e.message}\n`);
     },
   });
   const ms = performance.now() - started;

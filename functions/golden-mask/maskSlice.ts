@@ -65,7 +65,8 @@ export async function maskSlice(o: SliceOptions): Promise<SliceResult> {
   const started = now();
   const resume: SliceResume = { verified: [...(o.resume?.verified ?? [])] };
   const done: DatabaseSlice[] = [];
-  const base = { connection: undefined as unknown as ConnectionOptions, rules: o.rules, salt: o.salt, chunkSize: o.chunkSize, concurrency: o.concurrency };
+  // A dropped index is rebuilt by one ALTER, which cannot resume: only indexes whose rebuild fits a slice are dropped.
+  const base = { connection: undefined as unknown as ConnectionOptions, rules: o.rules, salt: o.salt, chunkSize: o.chunkSize, concurrency: o.concurrency, rebuildBudgetMs: o.budgetMs };
   for (const database of o.databases) {
     const left = o.budgetMs - (now() - started);
     // Until this slice has masked something, the next database with work always runs (a passed deadline still

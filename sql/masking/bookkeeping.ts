@@ -25,6 +25,36 @@ export const T = {
   indexes: `${BOOKKEEPING_PREFIX}indexes`,
 } as const;
 
+/**
+ * What `reset` leaves behind when it drops the rest: one row per table a verified run masked, with the rules
+ * digest and the time, and no value. A later run refuses those tables, so a database whose bookkeeping was reset
+ * is never masked twice, whatever the strategies (word lists and dates give no masked-looking shape to detect).
+ */
+export const DONE_TABLE = `${BOOKKEEPING_PREFIX}done`;
+
+/** Records the tables of a verified run in DONE_TABLE (created if missing). */
+export async function recordDone(conn: Connection, tables: readonly string[], rulesDigest: string): Promise<void> {
+  await conn.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(DONE_TABLE)} (
+     table_name ${NAME} PRIMARY KEY, rules_digest CHAR(64) NOT NULL, masked_at DATETIME(3) NOT NULL) ENGINE=InnoDB`);
+  if (tables.length === 0) return;
+  await conn.query(
+    `INSERT INTO ${quoteIdent(DONE_TABLE)} (table_name, rules_digest, masked_at) VALUES ${tables.map(() => "(?, ?, CURRENT_TIMESTAMP(3))").join(", ")}
+       ON DUPLICATE KEY UPDATE rules_digest = VALUES(rules_digest), masked_at = VALUES(masked_at)`,
+    tables.flatMap((t) => [t, rulesDigest]),
+  );
+}
+
+/** Tables DONE_TABLE records as masked, with when (empty when there is no such table). */
+export async function doneTables(conn: Connection, database: string): Promise<Map<string, string>> {
+  const [exists] = await conn.query<RowDataPacket[]>(
+    "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+    [database, DONE_TABLE],
+  );
+  if (Number(exists[0]?.n ?? 0) === 0) return new Map();
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT table_name, masked_at FROM ${quoteIdent(DONE_TABLE)}`);
+  return new Map(rows.map((r) => [String(r.table_name), String(r.masked_at)]));
+}
+
 /** Where a run stands. */
 export type Phase = "planned" | "masking" | "complete";
 

@@ -66,12 +66,19 @@ async function existing(conn: Connection, database: string, table: string): Prom
 }
 
 /**
- * Before a table's chunks: records, then drops, its droppable indexes. Tables that already have records (a resumed
- * run) only finish dropping what is recorded.
+ * Before a table's chunks: records, then drops, its droppable indexes, unless `mayDrop` says their rebuild would not
+ * fit (they are then kept and maintained row by row). Tables that already have records (a resumed run) only finish
+ * dropping what is recorded.
  */
-export async function dropIndexes(conn: Connection, plan: MaskPlan, tables: readonly TablePlan[]): Promise<string[]> {
+export async function dropIndexes(
+  conn: Connection,
+  plan: MaskPlan,
+  tables: readonly TablePlan[],
+  mayDrop: (table: string, indexes: number) => boolean = () => true,
+): Promise<{ dropped: string[]; kept: string[] }> {
   await conn.query(DDL);
   const dropped: string[] = [];
+  const kept: string[] = [];
   for (const tp of tables) {
     const from = quoteIdent(tp.table.name);
     const [recorded] = await conn.query<RowDataPacket[]>(`SELECT index_name FROM ${quoteIdent(INDEX_TABLE)} WHERE table_name = ?`, [tp.table.name]);
@@ -79,6 +86,10 @@ export async function dropIndexes(conn: Connection, plan: MaskPlan, tables: read
     if (names.length === 0) {
       const found = await droppable(conn, plan, tp);
       if (found.length === 0) continue;
+      if (!mayDrop(tp.table.name, found.length)) {
+        kept.push(...found.map((f) => `${tp.table.name}.${f.name}`));
+        continue;
+      }
       await conn.query(
         `INSERT INTO ${quoteIdent(INDEX_TABLE)} (table_name, index_name, rebuild) VALUES ${found.map(() => "(?, ?, ?)").join(", ")}`,
         found.flatMap((f) => [tp.table.name, f.name, f.add]),
@@ -90,21 +101,34 @@ export async function dropIndexes(conn: Connection, plan: MaskPlan, tables: read
     if (drop.length > 0) await conn.query(`ALTER TABLE ${from} ${drop.map((n) => `DROP INDEX ${quoteIdent(n)}`).join(", ")}`);
     dropped.push(...drop.map((n) => `${tp.table.name}.${n}`));
   }
-  return dropped;
+  return { dropped, kept };
 }
 
-/** After a table's last chunk: rebuilds every recorded index in one ALTER per table, then forgets the records. */
-export async function rebuildIndexes(conn: Connection, database: string, tables: readonly string[]): Promise<string[]> {
+/**
+ * After a table's last chunk: rebuilds its recorded indexes one ALTER each, forgetting each record once its index
+ * exists, so that a call stopped (or killed) between two indexes resumes with the next. Before each index it asks
+ * `mayStart` (the caller's time budget); it stops at the first no. Returns the indexes rebuilt.
+ */
+export async function rebuildIndexes(
+  conn: Connection,
+  database: string,
+  tables: readonly string[],
+  mayStart: (table: string) => boolean = () => true,
+): Promise<string[]> {
   await conn.query(DDL);
   const rebuilt: string[] = [];
   for (const table of tables) {
-    const [recorded] = await conn.query<RowDataPacket[]>(`SELECT index_name, rebuild FROM ${quoteIdent(INDEX_TABLE)} WHERE table_name = ?`, [table]);
-    if (recorded.length === 0) continue;
+    const [recorded] = await conn.query<RowDataPacket[]>(`SELECT index_name, rebuild FROM ${quoteIdent(INDEX_TABLE)} WHERE table_name = ? ORDER BY index_name`, [table]);
     const present = await existing(conn, database, table);
-    const add = recorded.filter((r) => !present.has(String(r.index_name))).map((r) => String(r.rebuild));
-    if (add.length > 0) await conn.query(`ALTER TABLE ${quoteIdent(table)} ${add.join(", ")}`);
-    await conn.query(`DELETE FROM ${quoteIdent(INDEX_TABLE)} WHERE table_name = ?`, [table]);
-    rebuilt.push(...recorded.map((r) => `${table}.${String(r.index_name)}`));
+    for (const r of recorded) {
+      const name = String(r.index_name);
+      if (!present.has(name)) {
+        if (!mayStart(table)) return rebuilt;
+        await conn.query(`ALTER TABLE ${quoteIdent(table)} ${String(r.rebuild)}`);
+        rebuilt.push(`${table}.${name}`);
+      }
+      await conn.query(`DELETE FROM ${quoteIdent(INDEX_TABLE)} WHERE table_name = ? AND index_name = ?`, [table, name]);
+    }
   }
   return rebuilt;
 }

@@ -8,11 +8,13 @@
  *   unique       two rows of a unique index whose masked values would be equal
  *   foreign_key  a child row that matches its parent only through the collation (case, trailing spaces), whose
  *                masked value would then differ from its parent's
- *   masked       a table whose hash-derived columns already hold only masked-looking values: masking it again
- *                would mask masked values (a run whose bookkeeping was removed)
+ *   masked       a table that `reset` recorded as masked by a verified run, or whose hash-derived columns already
+ *                hold only masked-looking values (a run whose bookkeeping was dropped by hand): masking it again
+ *                would mask masked values
  */
 import type { Connection as CoreConnection } from "mysql2";
 import type { Connection, RowDataPacket } from "mysql2/promise";
+import { DONE_TABLE, doneTables } from "./bookkeeping";
 import { quoteIdent } from "./ident";
 import type { MaskPlan, TablePlan } from "./plan";
 import type { ColumnInfo, UniqueIndex } from "./schema";
@@ -274,10 +276,23 @@ async function alreadyMasked(conn: Connection, tp: TablePlan): Promise<Preflight
   }];
 }
 
+/** Tables a reset run recorded as masked (bookkeeping.ts, DONE_TABLE). */
+async function recordedMasked(conn: Connection, plan: MaskPlan): Promise<PreflightProblem[]> {
+  const done = await doneTables(conn, plan.database);
+  return plan.tables.flatMap((tp) => {
+    const at = done.get(tp.table.name);
+    return at === undefined
+      ? []
+      : [{ kind: "masked" as const, table: tp.table.name, detail: `${DONE_TABLE} records this table as masked by a verified run (${at}); masking it again would mask masked values: restore the database from its source to mask it afresh` }];
+  });
+}
+
 /** Runs every check on a connection prepared with the keys; returns the problems (empty: the plan can run). */
 export async function preflight(conn: Connection, plan: MaskPlan): Promise<PreflightProblem[]> {
-  const problems: PreflightProblem[] = [];
+  const problems: PreflightProblem[] = await recordedMasked(conn, plan);
+  const recorded = new Set(problems.map((p) => p.table));
   for (const tp of plan.tables) {
+    if (recorded.has(tp.table.name)) continue;
     problems.push(...(await alreadyMasked(conn, tp)));
     problems.push(...(await checkConstraints(conn, tp)));
     problems.push(...(await timestamps(conn, tp)));

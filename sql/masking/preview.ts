@@ -5,7 +5,7 @@
  * engine's bookkeeping once a run is complete and verified.
  */
 import type { RowDataPacket } from "mysql2/promise";
-import { T, existingBookkeeping } from "./bookkeeping";
+import { T, existingBookkeeping, recordDone } from "./bookkeeping";
 import type { MaskConnection } from "./connection";
 import { withDatabase } from "./database";
 import { MaskingUsageError } from "./errors";
@@ -96,9 +96,10 @@ export interface ResetReport {
 }
 
 /**
- * Drops the `_masking_*` tables once the recorded run is complete and verify passes; refuses (MaskingUsageError)
- * otherwise, since they are what lets an interrupted run resume without masking anything twice. After a reset,
- * `run` on the same database refuses: its hash-derived columns already look masked.
+ * Drops the run's `_masking_*` tables once the recorded run is complete and verify passes; refuses
+ * (MaskingUsageError) otherwise, since they are what lets an interrupted run resume without masking anything twice.
+ * It keeps one, DONE_TABLE (`_masking_done`): the tables the run masked (names, rules digest, time; no values). A
+ * later `run` on the same database refuses those tables, whatever their strategies.
  */
 export async function reset(options: ResetOptions): Promise<ResetReport> {
   const keys = deriveKeys(options.salt);
@@ -108,6 +109,9 @@ export async function reset(options: ResetOptions): Promise<ResetReport> {
       const failed = verified.checks.filter((c) => !c.ok).map((c) => [c.check, c.table, c.column].filter(Boolean).join(":"));
       throw new MaskingUsageError(`reset refused: ${plan.database} does not pass verify (${failed.join(", ")}); its bookkeeping is kept so the run can finish`);
     }
+    // The record of what was masked is written before anything is dropped: a reset killed in between leaves a
+    // complete run (which only verifies) and the record, never a database that looks unmasked.
+    await recordDone(conn, plan.tables.map((tp) => tp.table.name), plan.digest);
     const present = await existingBookkeeping(conn, plan.database);
     const dropped = Object.values(T).filter((t) => present.has(t));
     for (const t of dropped) await conn.query(`DROP TABLE ${quoteIdent(t)}`);

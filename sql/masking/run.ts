@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import { type Chunk, T, chunkTotals, commitPlan, ensureBookkeeping, existingBookkeeping, readChunks, readState, setPhase } from "./bookkeeping";
+import { type Chunk, T, chunkTotals, commitPlan, ensureBookkeeping, existingBookkeeping, readChunks, readState, rowsBefore, setPhase } from "./bookkeeping";
 import { runQueue } from "./chunks";
 import { type MaskConnection, openConnection } from "./connection";
 import { withDatabase } from "./database";
@@ -32,6 +32,12 @@ import { type VerifyReport, verifyPlan } from "./verify";
 export const DEFAULT_CHUNK_SIZE = 10_000;
 /** Upper bound of the default concurrency; `concurrency` may go higher. */
 export const MAX_DEFAULT_CONCURRENCY = 4;
+/**
+ * Estimated time to rebuild one secondary index, per row: 10 µs, about three times what a sorted build of the
+ * benchmark's unique email index took per row on a loaded 2-core VM (bench/mask.ts). Decides whether a rebuild is
+ * started before a deadline, and whether an index is dropped at all when one call's budget could not hold its rebuild.
+ */
+export const REBUILD_MS_PER_ROW = 0.01;
 /** Largest table without a usable key that is masked in a single transaction. */
 export const DEFAULT_MAX_UNKEYED_ROWS = 100_000;
 
@@ -65,6 +71,12 @@ export interface RunOptions {
    * Default true; false updates them row by row.
    */
   readonly indexRebuild?: boolean;
+  /**
+   * Longest an index rebuild may be expected to take (estimated at REBUILD_MS_PER_ROW): a table whose rebuild would
+   * exceed it keeps its indexes. For callers whose every call must end in time, e.g. a Lambda slice: one ALTER cannot
+   * be resumed. Default: no limit.
+   */
+  readonly rebuildBudgetMs?: number;
   /** Seconds to wait for another run on the same database to finish. Default 30. */
   readonly lockWaitSeconds?: number;
 }
@@ -212,10 +224,14 @@ export async function run(options: RunOptions): Promise<RunReport> {
         const total = (await readChunks(conn, false)).length;
         concurrency = Math.max(1, Math.min(options.concurrency ?? (await defaultConcurrency(conn)), queue.length));
         const plans = new Map(plan.tables.map((tp) => [tp.table.name, tp]));
+        const rows = await rowsBefore(conn);
+        const rebuildMs = (table: string, indexes: number) => (rows.get(table) ?? 0) * indexes * REBUILD_MS_PER_ROW;
         if (options.indexRebuild !== false) {
           const pending = new Set(queue.map((c) => c.table));
-          const dropped = await dropIndexes(conn, plan, plan.tables.filter((tp) => pending.has(tp.table.name)));
+          // An index is dropped only if its estimated rebuild fits rebuildBudgetMs: a single ALTER cannot be resumed.
+          const { dropped, kept } = await dropIndexes(conn, plan, plan.tables.filter((tp) => pending.has(tp.table.name)), (table, n) => rebuildMs(table, n) <= (options.rebuildBudgetMs ?? Infinity));
           if (dropped.length > 0) report("mask", `dropped ${dropped.length} secondary indexes over masked columns, rebuilt after the chunks: ${dropped.join(", ")}`);
+          if (kept.length > 0) report("mask", `kept ${kept.length} secondary indexes whose estimated rebuild exceeds rebuildBudgetMs (updated row by row instead): ${kept.join(", ")}`);
         }
         const workers: Connection[] = [];
         try {
@@ -238,7 +254,14 @@ export async function run(options: RunOptions): Promise<RunReport> {
         const finished = (await pendingRebuilds(conn)).filter((t) => !left.has(t));
         if (finished.length > 0) {
           report("mask", `rebuilding indexes of ${finished.join(", ")}`);
-          await rebuildIndexes(conn, schema.database, finished);
+          let rebuilt = 0;
+          // Once this call has made progress, an index starts only if its estimated rebuild ends before the deadline;
+          // otherwise the next call (with its whole budget) rebuilds it. A call with no progress yet always starts one.
+          await rebuildIndexes(conn, schema.database, finished, (table) => {
+            const ok = chunksThisCall + rebuilt === 0 || (!shouldStop() && Date.now() + rebuildMs(table, 1) <= deadline);
+            if (ok) rebuilt += 1;
+            return ok;
+          });
         }
         if (left.size === 0 && (await pendingRebuilds(conn)).length === 0) {
           await setPhase(conn, "complete");

@@ -132,12 +132,35 @@ describe("masking keeps what it must keep", function () {
     const r = rules("  '`order-lines`':\n    e-mail: email\n    nick: username\n    memo: redact\n");
     const done = await reset({ connection: db.connection, rules: r, salt: TEST_SALT });
     expect(done.dropped.length).to.equal(6);
-    expect(await bookkeeping(db)).to.equal(0);
+    expect(await bookkeeping(db), "only _masking_done stays").to.equal(1);
     const masked = await tableRows(db.admin, "order-lines");
     const err = await failure(run({ connection: db.connection, rules: r, salt: TEST_SALT }));
-    expect((err as Error).message).to.match(/order-lines: every sampled value of e-mail, nick already has its masked shape: this table looks masked/);
+    expect((err as Error).message).to.match(/order-lines: _masking_done records this table as masked by a verified run/);
+    expect(await tableRows(db.admin, "order-lines")).to.deep.equal(masked);
+    // Bookkeeping dropped by hand, record included: the masked shape of the hash-derived columns still refuses.
+    await db.admin.query("DROP TABLE _masking_done");
+    const again = await failure(run({ connection: db.connection, rules: r, salt: TEST_SALT }));
+    expect((again as Error).message).to.match(/order-lines: every sampled value of e-mail, nick already has its masked shape: this table looks masked/);
     expect(await tableRows(db.admin, "order-lines")).to.deep.equal(masked);
     expect(await bookkeeping(db)).to.equal(0);
+  });
+
+  it("never masks a table twice after reset, even when only word lists, redact and date_year masked it", async () => {
+    const other = await emptyDatabase("mask_twice");
+    try {
+      await other.admin.query(`CREATE TABLE staff (id INT PRIMARY KEY, first VARCHAR(20) NOT NULL, zip VARCHAR(5) NOT NULL, note VARCHAR(40) NULL, born DATE NULL) ENGINE=InnoDB;
+        INSERT INTO staff VALUES (1, 'Ann', '10001', 'likes tea', '1980-05-06'), (2, 'Bo', '94105', 'night shift', '1975-11-30')`);
+      const r = rules("  staff:\n    first: first_name\n    zip: postal_code\n    note: redact\n    born: date_year\n");
+      expect((await run({ connection: other.connection, rules: r, salt: TEST_SALT })).verify?.ok).to.equal(true);
+      await reset({ connection: other.connection, rules: r, salt: TEST_SALT });
+      const masked = await tableRows(other.admin, "staff");
+      const err = await failure(run({ connection: other.connection, rules: r, salt: TEST_SALT }));
+      expect(err).to.be.instanceOf(MaskingUsageError);
+      expect((err as Error).message).to.match(/staff: _masking_done records this table as masked by a verified run .*restore the database from its source/);
+      expect(await tableRows(other.admin, "staff")).to.deep.equal(masked);
+    } finally {
+      await other.admin.end();
+    }
   });
 
   it("refuses to reset a database that does not pass verify", async () => {
@@ -238,5 +261,52 @@ describe("secondary indexes over masked columns are rebuilt, also across interru
     expect(last.verify?.ok).to.equal(true);
     expect(await createTable()).to.equal(before);
     expect(await count(db.admin, "SELECT COUNT(*) FROM _masking_indexes")).to.equal(0);
+  });
+
+  /** A fresh copy of the members table in its own database. */
+  async function members(): Promise<TestDatabase> {
+    const other = await emptyDatabase("mask_rebuild");
+    await other.admin.query(`CREATE TABLE members (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, nick VARCHAR(40) NOT NULL, note VARCHAR(20) NULL,
+      UNIQUE KEY uq_email (email), KEY ix_nick_note (nick(10), note)) ENGINE=InnoDB`);
+    await other.admin.query("INSERT INTO members VALUES ?", [Array.from({ length: 300 }, (_, i) => [i + 1, `m${i}@corp.test`, `member${i}`, `n${i % 7}`])]);
+    return other;
+  }
+  const indexNames = async (other: TestDatabase) =>
+    ((await other.admin.query("SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'members'")) as unknown as [Array<{ n: string }>])[0].map((r) => r.n).sort();
+  const r = rules("  members:\n    email: email\n    nick: username\n    note: keep\n");
+
+  it("starts no rebuild past the deadline once a call has made progress, and rebuilds one index per call at most then", async () => {
+    const other = await members();
+    try {
+      const past = () => ({ connection: other.connection, rules: r, salt: TEST_SALT, concurrency: 1, deadlineMs: Date.now() - 1 });
+      // One chunk: the first call masks it, then finds its deadline passed and leaves both rebuilds to later calls.
+      const first = await run({ ...past(), chunkSize: 1000 });
+      expect(first).to.include({ complete: false, chunksThisCall: 1, chunksRemaining: 0 });
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY"]);
+      // A call with nothing else to do always rebuilds one index, and stops there when out of time.
+      expect((await run(past())).complete).to.equal(false);
+      expect(await indexNames(other)).to.have.length(2);
+      expect(await count(other.admin, "SELECT COUNT(*) FROM _masking_indexes")).to.equal(1);
+      const last = await run(past());
+      expect(last.complete).to.equal(true);
+      expect(last.verify?.ok).to.equal(true);
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+    } finally {
+      await other.admin.end();
+    }
+  });
+
+  it("keeps the indexes of a table whose estimated rebuild exceeds rebuildBudgetMs", async () => {
+    const other = await members();
+    try {
+      const first = await run({ connection: other.connection, rules: r, salt: TEST_SALT, chunkSize: 50, concurrency: 1, deadlineMs: Date.now() - 1, rebuildBudgetMs: 1 });
+      expect(first.complete).to.equal(false);
+      expect(await indexNames(other), "kept while chunks run").to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+      const last = await run({ connection: other.connection, rules: r, salt: TEST_SALT, rebuildBudgetMs: 1 });
+      expect(last.verify?.ok).to.equal(true);
+      expect(await indexNames(other)).to.deep.equal(["PRIMARY", "ix_nick_note", "uq_email"]);
+    } finally {
+      await other.admin.end();
+    }
   });
 });

@@ -40,9 +40,13 @@ describe("verify in time-budgeted steps", function () {
     expect(last?.complete).to.equal(true);
     expect(last?.checks).to.deep.equal(whole.checks);
     expect(last?.ok).to.equal(true);
-    // Each table's scan takes one step per 10 chunks of the run; every other unit takes one step.
-    const extraSteps = await count(db.admin, "SELECT SUM(CEIL(n / 10) - 1) FROM (SELECT COUNT(*) AS n FROM _masking_chunks GROUP BY table_name) t");
-    expect(extraSteps).to.be.greaterThan(3);
+    // Each table's scan takes one step per 10 chunks of the run, and so does the one masked foreign key
+    // (orders.customer_email → users.email) over its child's chunks; every other unit takes one step.
+    const scanSteps = await count(db.admin, "SELECT SUM(CEIL(n / 10) - 1) FROM (SELECT COUNT(*) AS n FROM _masking_chunks GROUP BY table_name) t");
+    const keySteps = await count(db.admin, "SELECT CEIL(COUNT(*) / 10) - 1 FROM _masking_chunks WHERE table_name = 'orders'");
+    expect(keySteps).to.be.greaterThan(0);
+    const extraSteps = scanSteps + keySteps;
+    expect(scanSteps).to.be.greaterThan(3);
     expect(calls.length).to.equal(whole.progress.unitsTotal + extraSteps);
     expect(calls.slice(0, -1).every((c) => !c.ok && !c.complete && c.resume !== null)).to.equal(true);
     const done = calls.map((c) => c.progress.unitsDone);
@@ -63,6 +67,23 @@ describe("verify in time-budgeted steps", function () {
       await db.admin.query("UPDATE users SET email = ? WHERE id = ?", [orig?.email, row?.id]);
     }
     expect(await count(db.admin, "SELECT COUNT(*) FROM users WHERE email = 'planted.person@corp.test'")).to.equal(0);
+  });
+
+  it("still finds an orphan in the child's last key range when the foreign key check runs in steps", async () => {
+    const [row] = (await db.admin.query("SELECT MAX(id) AS id FROM orders WHERE customer_email IS NOT NULL"))[0] as Array<{ id: number }>;
+    const [orig] = (await db.admin.query("SELECT customer_email AS email FROM orders WHERE id = ?", [row?.id]))[0] as Array<{ email: string }>;
+    try {
+      await db.admin.query("SET SESSION foreign_key_checks = 0");
+      // Well shaped, so only the foreign key check can see it.
+      await db.admin.query("UPDATE orders SET customer_email = '0123456789abcdef@example.com' WHERE id = ?", [row?.id]);
+      const last = (await stepwise()).pop();
+      expect(last?.complete).to.equal(true);
+      const failed = last?.checks.filter((c) => !c.ok).map((c) => `${c.check}:${c.table}.${c.column}: ${c.detail}`);
+      expect(failed).to.deep.equal(["foreign_key:orders.customer_email: fk_orders_email: 1 rows without a parent in users"]);
+    } finally {
+      await db.admin.query("UPDATE orders SET customer_email = ? WHERE id = ?", [orig?.email, row?.id]);
+      await db.admin.query("SET SESSION foreign_key_checks = 1");
+    }
   });
 
   it("refuses a resume token of a run made with another salt", async () => {
