@@ -156,6 +156,8 @@ describe("IAM roles", () => {
       // The Slack channel's role (stg has a slack block): metric data and widget images for alarm charts.
       "cloudwatch:GetMetricData",
       "cloudwatch:GetMetricWidgetImage",
+      // The QA reaper (stg has qa) finds a gone clone's security groups by tag: listing has no resource type.
+      "ec2:DescribeSecurityGroups",
     ]);
     const starred: string[] = [];
     for (const rp of policies) {
