@@ -27,6 +27,8 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "cloudwatch:PutMetricData",
   // Export tasks looked up by identifier: the request names no resource (StartExportTask names its snapshot).
   "rds:DescribeExportTasks",
+  // Listing security groups (the QA reaper finds a gone clone's group by its tags): no resource type.
+  "ec2:DescribeSecurityGroups",
   // X-Ray trace upload from Lambda (active tracing) has no resource type.
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",

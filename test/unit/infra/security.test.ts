@@ -46,6 +46,8 @@ describe("EncryptionKey", () => {
       ROLE("golden-export"),
       ROLE("golden-publish"),
       ROLE("golden-refresh"),
+      // From the `bigquery` block: the publisher copies export files under bigquery/ and alerts.
+      ROLE("bigquery-publish"),
     ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
@@ -82,6 +84,8 @@ describe("EncryptionKey", () => {
     const prod = await runPlatform("prod");
     const use = statements(find(prod.resources, "aws:kms/key:Key", "key").inputs.policy).find((s) => s.Sid === "PlatformRolesUseKey");
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.include("arn:aws:iam::123456789012:role/analytics-readers");
+    // prod has no bigquery block, so no publisher role is named.
+    expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.not.include("arn:aws:iam::123456789012:role/data-platform-prod-bigquery-publish");
   });
 });
 
@@ -123,6 +127,8 @@ describe("IAM roles", () => {
     const needsStar = new Set([
       "glue:GetSecurityConfiguration",
       "rds:DescribeExportTasks",
+      // The QA reaper lists security groups to find a gone clone's by its tags.
+      "ec2:DescribeSecurityGroups",
       // The golden refresh (stg has a golden): its publication metric (namespace-conditioned) and Step Functions'
       // vended-log delivery.
       "cloudwatch:PutMetricData",
@@ -177,6 +183,9 @@ describe("IAM roles", () => {
       // From the `github` block of Pulumi.stg.yaml.
       "data-platform-stg-github-preview",
       "data-platform-stg-github-deploy",
+      // From the `bigquery` block: the publisher and its hourly schedule.
+      "data-platform-stg-bigquery-publish",
+      "data-platform-stg-bigquery-publish-scheduler",
       // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.
       "data-platform-stg-chatbot",
       "data-platform-stg-quicksight",
