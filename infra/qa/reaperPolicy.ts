@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { QA_PURPOSE, QA_TAGS, qaClusterIdentifierPrefix } from "../../contracts/qaStack";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import type { PolicyStatement } from "../security/policy";
 
 /** Short role name (contracts/naming.ts roleName): `data-platform-<env>-qa-reaper`. */
@@ -83,7 +84,7 @@ export function qaReaperStatements(args: QaReaperPolicyArgs): PolicyStatement[] 
       Effect: "Allow",
       // The Service Authorization Reference lists no resource type for DescribeSecurityGroups.
       Action: "ec2:DescribeSecurityGroups",
-      Resource: "*",
+      Resource: anyResourceOnlyFor("ec2:DescribeSecurityGroups"),
     },
     {
       Sid: "DeleteGoneCloneSecurityGroups",
