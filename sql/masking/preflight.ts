@@ -124,25 +124,40 @@ async function* streamRows(conn: Connection, sql: string, params: readonly SqlPa
   for await (const row of rows) yield row as unknown[];
 }
 
-/** A growing array of 52-bit keys (exact doubles) that reports whether any key occurs twice. */
+/** Buckets of a KeySet, by the keys' top 8 bits. */
+const KEY_BUCKETS = 256;
+const BUCKET_SPAN = 2 ** (KEY_HEX_DIGITS * 4 - 8);
+
+/**
+ * 52-bit keys (exact doubles), 8 bytes each, in 256 buckets by their top bits: equal keys share a bucket, and a
+ * bucket that outgrows its array copies only itself, so memory stays near 8 bytes a key instead of doubling while
+ * one big array is copied. Reports whether any key occurs twice.
+ */
 class KeySet {
-  private keys: Float64Array;
-  private n = 0;
+  private readonly buckets: Float64Array[];
+  private readonly sizes = new Uint32Array(KEY_BUCKETS);
   constructor(expected: number) {
-    this.keys = new Float64Array(Math.max(1024, Math.ceil(expected * 1.05)));
+    const per = Math.max(64, Math.ceil((expected * 1.05) / KEY_BUCKETS));
+    this.buckets = Array.from({ length: KEY_BUCKETS }, () => new Float64Array(per));
   }
   add(key: number): void {
-    if (this.n === this.keys.length) {
-      const grown = new Float64Array(Math.ceil(this.keys.length * 1.5));
-      grown.set(this.keys);
-      this.keys = grown;
+    const b = Math.min(KEY_BUCKETS - 1, Math.floor(key / BUCKET_SPAN));
+    let bucket = this.buckets[b] as Float64Array;
+    const n = this.sizes[b] as number;
+    if (n === bucket.length) {
+      const grown = new Float64Array(Math.ceil(bucket.length * 1.25) + 64);
+      grown.set(bucket);
+      this.buckets[b] = bucket = grown;
     }
-    this.keys[this.n++] = key;
+    bucket[n] = key;
+    this.sizes[b] = n + 1;
   }
   hasRepeats(): boolean {
-    const sorted = this.keys.subarray(0, this.n).sort();
-    for (let i = 1; i < sorted.length; i += 1) if (sorted[i] === sorted[i - 1]) return true;
-    return false;
+    return this.buckets.some((bucket, b) => {
+      const sorted = bucket.subarray(0, this.sizes[b]).sort();
+      for (let i = 1; i < sorted.length; i += 1) if (sorted[i] === sorted[i - 1]) return true;
+      return false;
+    });
   }
 }
 
