@@ -58,6 +58,13 @@ export const BENCH_ENV: Readonly<Record<string, Readonly<Record<string, string>>
     ENVIRONMENT: "bench",
     GOLDEN_PARAMETER: "/data-platform/bench/golden/cluster-id",
   },
+  "bigquery-publish": {
+    ENVIRONMENT: "bench",
+    EXPORT_BUCKET: "bench-exports",
+    ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:bench",
+    BIGQUERY_TABLES: JSON.stringify([{ database: "shop", table: "users" }]),
+    TRANSFER_MINUTE_UTC: "180",
+  },
 };
 
 /**

@@ -66,3 +66,12 @@ export const STANDARD_TAG_KEYS = ["project", "environment", "managed-by"] as con
 export function standardTags(environment: string): Record<(typeof STANDARD_TAG_KEYS)[number], string> {
   return { project: PROJECT, environment, "managed-by": "pulumi" };
 }
+
+/**
+ * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
+ * pull request's preview cannot decrypt exports.
+ */
+export const DELIVERY_ROLES = {
+  preview: "github-preview",
+  deploy: "github-deploy",
+} as const;

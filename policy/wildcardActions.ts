@@ -32,6 +32,25 @@ export const WILDCARD_ONLY_ACTIONS: readonly string[] = [
   "xray:PutTelemetryRecords",
   // Secrets Manager's random string generator (the masking salt's value) touches no secret: no resource type.
   "secretsmanager:GetRandomPassword",
+  // What CI's deploy role needs to build the platform (infra/delivery/deployer/actions.ts), none of which has a
+  // resource type: lookups of security groups, subnets, VPCs, parameters and aliases; creating a key (only with
+  // this environment's tags), a crawler, and Glue security configurations.
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSecurityGroupRules",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeVpcs",
+  "ssm:DescribeParameters",
+  "kms:ListAliases",
+  "kms:CreateKey",
+  "glue:CreateCrawler",
+  "glue:CreateSecurityConfiguration",
+  "glue:DeleteSecurityConfiguration",
+  // The analytics blocks: creating a Chatbot channel configuration or a QuickSight data source, and listing channel
+  // configurations and their tags, name no resource.
+  "chatbot:CreateSlackChannelConfiguration",
+  "chatbot:DescribeSlackChannelConfigurations",
+  "chatbot:ListTagsForResource",
+  "quicksight:CreateDataSource",
   // Metric data and rendered metric images (AWS Chatbot's alarm charts): no resource type.
   "cloudwatch:GetMetricData",
   "cloudwatch:GetMetricWidgetImage",
@@ -51,4 +70,18 @@ const lowerCased = new Set(WILDCARD_ONLY_ACTIONS.map((a) => a.toLowerCase()));
 /** True when AWS grants `action` only on `"*"`. Action names are case-insensitive in IAM; patterns never match. */
 export function isWildcardOnlyAction(action: string): boolean {
   return lowerCased.has(action.toLowerCase());
+}
+
+/**
+ * The `Resource` of a statement whose every action AWS authorises on `"*"` (WILDCARD_ONLY_ACTIONS): the call site
+ * says which actions need it, and an action with a required resource type throws here instead of reaching a policy.
+ * The static checks (policy/permissions/staticChecks.ts) confirm each against the Service Authorization Reference.
+ */
+export function anyResourceOnlyFor(actions: string | readonly string[]): "*" {
+  const named = typeof actions === "string" ? [actions] : actions;
+  const narrowable = named.filter((a) => !isWildcardOnlyAction(a));
+  if (named.length === 0 || narrowable.length > 0) {
+    throw new RangeError(`Resource "*" is only for actions AWS authorises on "*" alone; name the resource of ${narrowable.join(", ") || "(no action)"}`);
+  }
+  return "*";
 }

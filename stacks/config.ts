@@ -180,6 +180,11 @@ const schema = z
       .min(1)
       .optional(),
     analystPrincipalArns: z.array(iamPrincipalArn).default([]),
+    /**
+     * Who administers the data key besides the `github` deploy role (and the account's root user, always): the
+     * principal that runs `pulumi up` must be one. Required when there is no `github` block.
+     */
+    keyAdministratorArns: z.array(iamPrincipalArn).default([]),
     // Aurora exports cluster snapshots; "instance" exports DB instance snapshots of a non-Aurora RDS source, in
     // which case sourceClusterIdentifier names the DB instance.
     snapshotType: z.enum(["cluster", "instance"]).default("cluster"),
@@ -218,6 +223,13 @@ const schema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.github === undefined && c.keyAdministratorArns.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keyAdministratorArns"],
+        message: "name at least one key administrator (the role or user that runs pulumi up): without a github block no deploy role is one",
+      });
+    }
     if (Number.isInteger(c.exportRetentionDays) && c.exportRetentionDays >= 1 && c.queryResultRetentionDays > c.exportRetentionDays) {
       ctx.addIssue({
         code: "custom",

@@ -6,9 +6,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EXPORTS_PREFIX, glueTableName } from "../contracts/exportLayout";
 import { goldenIdentifierPrefix } from "../contracts/golden";
-import { bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
+import { DELIVERY_ROLES, bucketName, glueDatabaseName, physicalName, roleArn, roleName, standardTags, userArn, userName } from "../contracts/naming";
 import { AlertTopic } from "../infra/alerts/alertTopic";
 import { crawlerFailurePattern, healthEventsPattern } from "../infra/alerts/eventPatterns";
+import type { ConfigBlock } from "../infra/delivery/deployer/actions";
 import { GitHubOidc } from "../infra/delivery/githubOidc";
 import { GoldenRefresh } from "../infra/golden/goldenRefresh";
 import { ExportCatalog } from "../infra/catalog/exportCatalog";
@@ -64,15 +65,6 @@ export const S3_KEY_ROLES = {
 } as const;
 
 /**
- * Roles GitHub Actions assumes (config `github`). Deliberately not in ROLES: they never use the data key, so a
- * pull request's preview cannot decrypt exports.
- */
-export const DELIVERY_ROLES = {
-  preview: "github-preview",
-  deploy: "github-deploy",
-} as const;
-
-/**
  * Short names of the platform's IAM users: only principals that AWS cannot give a role. BigQuery's S3 transfer signs
  * in with an access key, so its user exists only in stacks with a `bigquery` block. The key policy names it too.
  */
@@ -89,6 +81,38 @@ export const BIGQUERY_ROLES = {
   publish: "bigquery-publish",
   publishScheduler: "bigquery-publish-scheduler",
 } as const;
+
+/**
+ * The ROLES this configuration deploys: the key policy names only these, so that it never names a role that does
+ * not exist (a grant nobody holds, which a same-named role created later would inherit).
+ */
+export function keyUserRoles(cfg: Pick<PlatformConfig, "exportSource" | "golden" | "qa">): string[] {
+  const masked = cfg.exportSource === "masked";
+  const golden = cfg.golden !== undefined;
+  return [
+    ROLES.rdsExport,
+    ROLES.crawler,
+    ROLES.exportEvents,
+    ...(masked ? [] : [ROLES.exportSnapshot]),
+    ...(cfg.qa?.enabled ? [ROLES.qaReaper] : []),
+    ...(golden ? [ROLES.goldenCluster, ROLES.goldenMask, ROLES.goldenPublish, ROLES.goldenStateMachine] : []),
+    ...(golden && masked ? [ROLES.goldenExport] : []),
+  ];
+}
+
+export { DELIVERY_ROLES };
+
+/** The optional blocks this configuration enables that bring resource types of their own (the deployer's scope). */
+export function configBlocks(cfg: Pick<PlatformConfig, "bigquery" | "budget" | "slack" | "quicksight" | "golden">): ConfigBlock[] {
+  const on: [ConfigBlock, unknown][] = [
+    ["bigquery", cfg.bigquery],
+    ["budget", cfg.budget],
+    ["slack", cfg.slack],
+    ["quicksight", cfg.quicksight],
+    ["golden", cfg.golden],
+  ];
+  return on.filter(([, block]) => block !== undefined && block !== false).map(([name]) => name);
+}
 
 /** Sanity checks saved in the workgroup: the table listing, and a row count per table named in config. */
 function sanityQueries(cfg: PlatformConfig, glueDatabase: string): NamedQuerySpec[] {
@@ -144,11 +168,17 @@ export function createPlatform(cfg: PlatformConfig) {
       accountId,
       partition,
       region,
-      userRoleArns: [...Object.values(ROLES).map(arnOf), ...(cfg.bigquery ? [arnOf(BIGQUERY_ROLES.publish)] : []), ...cfg.analystPrincipalArns],
+      // The deploy role runs `pulumi up`, so it must administer the key (KMS refuses a key policy that locks out
+      // its own caller); config may name more administrators.
+      administratorArns: [...(cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : []), ...cfg.keyAdministratorArns],
+      userRoleArns: [...keyUserRoles(cfg).map(arnOf), ...(cfg.bigquery ? [arnOf(BIGQUERY_ROLES.publish)] : []), ...cfg.analystPrincipalArns],
       // StartExportTask creates a grant on the key for the export; only the export functions start exports (the raw
       // one, or the golden refresh's when the export source is masked).
       grantRoleArns: [arnOf(cfg.exportSource === "masked" ? ROLES.goldenExport : ROLES.exportSnapshot)],
       s3DecryptPrincipalArns: bigQueryUserArn,
+      // CI's deploy role creates and reads functions whose environment the key encrypts (Lambda uses the key with
+      // the caller's rights); only through Lambda.
+      lambdaDeployerArns: cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : [],
       s3ReadWritePrincipalArns: cfg.quicksight ? [arnOf(S3_KEY_ROLES.quickSight)] : [],
       publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
       // The alert topic, named before it exists (it is encrypted with this key).
@@ -307,6 +337,13 @@ export function createPlatform(cfg: PlatformConfig) {
         deployRoleName: roleName(env, DELIVERY_ROLES.deploy),
         rolePrefix: physicalName(env, ""),
         state: { bucket: cfg.github.stateBucket, prefix: cfg.github.statePrefix, keyArn: cfg.github.stateKeyArn },
+        deploy: {
+          region,
+          // Security groups are created in the golden's VPC; the golden clones (and so looks up) the source cluster.
+          vpcIds: cfg.golden?.network ? [cfg.golden.network.vpcId] : [],
+          lookedUpClusterIds: cfg.golden ? [cfg.sourceClusterIdentifier] : [],
+          blocks: configBlocks(cfg),
+        },
         accountId,
         partition,
       },

@@ -6,6 +6,9 @@ import { checkGuardrails, mandatory } from "../plan/guardrails";
 import { resolveOutputs, runUnderMocks } from "../plan/mockRuntime";
 import { type Plan, buildPlan, renderPlan } from "../plan/render";
 import { readStackConfig } from "../stackFiles";
+import { DELIVERY_ROLES, roleArn } from "../../contracts/naming";
+import { deployRequests, isAdministratorOnly } from "../../infra/delivery/deployer/requests";
+import { externalPrincipalArns, permissionsSummary, policiesOfRun } from "../../policy/permissions";
 
 export interface PlanOptions {
   readonly stack: string;
@@ -45,20 +48,52 @@ export async function plan(options: PlanOptions): Promise<Plan> {
     async () => (await loadProgram(options.program))(),
     { project: PROJECT, stack: options.stack, config: sc.config, secretKeys: sc.secretKeys },
   );
+  const region = sc.config["aws:region"] ?? "(unset)";
+  const policies = policiesOfRun(run.resources, region);
+  const environment = sc.config["data-platform:environment"] ?? options.stack;
+  // With a `github` block, every request pulumi up makes is evaluated against the stack's deploy role.
+  const deployRole = roleArn(policies.partition, policies.accountId, environment, DELIVERY_ROLES.deploy);
+  const deploy = policies.principals.has(deployRole)
+    ? {
+        requests: deployRequests(run.resources, run.invokes, { partition: policies.partition, region, accountId: policies.accountId, environment, principal: deployRole }),
+        administratorOnly: (r: object) => isAdministratorOnly(r as Parameters<typeof isAdministratorOnly>[0]),
+      }
+    : undefined;
+  const permissions = await permissionsSummary({
+    policies,
+    resources: run.resources,
+    environment,
+    externalPrincipalArns: externalPrincipalArns(sc.config),
+    deploy,
+  });
   return buildPlan({
     project: PROJECT,
     stack: options.stack,
-    region: sc.config["aws:region"] ?? "(unset)",
+    region,
     resources: run.resources,
     outputs: await resolveOutputs(run.result),
     violations: checkGuardrails(run.resources),
+    permissions,
   });
 }
 
-/** @throws PolicyViolationError when the plan has a mandatory violation. */
+/** Requests the deployed policies deny, or static findings in them. The plan has been printed; exit code 1. */
+export class PermissionDenialError extends Error {
+  override readonly name = "PermissionDenialError";
+  constructor(readonly denied: number, readonly findings: number) {
+    super(`${denied} denied request${denied === 1 ? "" : "s"} and ${findings} static finding${findings === 1 ? "" : "s"} (listed under "Permissions" in the plan)`);
+  }
+}
+
+/**
+ * @throws PolicyViolationError when the plan has a mandatory violation; PermissionDenialError when a simulated
+ * request is denied or a deployed document has a static finding (both as mandatory as a guardrail).
+ */
 export function assertNoMandatoryViolations(result: Plan): void {
   const count = mandatory(result.violations).length;
   if (count > 0) throw new PolicyViolationError(count);
+  const { denied, findings } = result.permissions;
+  if (denied.length > 0 || findings.length > 0) throw new PermissionDenialError(denied.length, findings.length);
 }
 
 export { renderPlan };

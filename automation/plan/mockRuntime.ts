@@ -32,8 +32,17 @@ export interface RecordedResource {
 }
 
 /** What a mocked run produced. */
+/** One provider function (invoke) the program called, with its inputs (secrets replaced by "[secret]"). */
+export interface RecordedInvoke {
+  readonly token: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are arbitrary JSON
+  readonly inputs: Record<string, any>;
+}
+
 export interface MockRun<T> {
   readonly resources: RecordedResource[];
+  /** Provider functions the program called, in call order: they are API requests too (the deployer's). */
+  readonly invokes: RecordedInvoke[];
   readonly result: T;
 }
 
@@ -107,6 +116,10 @@ export function computedState(type: string, name: string, inputs: Record<string,
   } else if (type === "aws:iam/accessKey:AccessKey") {
     // A recognisable fake pair; the secret must flow only into secret inputs, which the tests check.
     Object.assign(state, { secret: MOCK_SECRET_ACCESS_KEY, status: "Active" });
+  } else if (type === "aws:quicksight/dataSource:DataSource" || type === "aws:quicksight/dataSet:DataSet") {
+    // QuickSight names these by their id: arn:aws:quicksight:<region>:<account>:datasource/<id> (or dataset/<id>).
+    const kindOf = type.endsWith("DataSource") ? "datasource" : "dataset";
+    state.arn = `arn:aws:quicksight:${region}:${MOCK_ACCOUNT_ID}:${kindOf}/${String(inputs.dataSourceId ?? inputs.dataSetId)}`;
   } else if (mod === "iam") {
     state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${physical}`;
     state.name = physical;
@@ -179,6 +192,7 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
   const seen: { resource: pulumi.Resource; type: string; name: string; custom: boolean; parent?: pulumi.Resource }[] = [];
   // Resource names are unique per type within these programs, so type + name identifies a registration.
   const registrations = new Map<string, { inputs: Record<string, unknown>; id: string; provider?: string }>();
+  const invokes: RecordedInvoke[] = [];
 
   await pulumi.runtime.setMocks(
     {
@@ -194,6 +208,7 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
         return { id, state: { ...state, id } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
+        invokes.push({ token: args.token, inputs: redactSecrets(args.inputs) as Record<string, unknown> });
         const override = opts.calls?.[args.token];
         return override ? override(args.inputs) : mockCall(args.token, args.inputs, region);
       },
@@ -226,7 +241,7 @@ export async function runUnderMocks<T>(program: () => T, opts: MockRunOptions): 
     const physical = s.custom && reg ? { id: reg.id, provider: reg.provider } : {};
     resources.push({ urn, type: s.type, name: s.name, parent, custom: s.custom, protect, ...physical, inputs, secretInputs });
   }
-  return { resources, result };
+  return { resources, invokes, result };
 }
 
 /** Resolves a program's returned outputs; secret outputs read "[secret]". */

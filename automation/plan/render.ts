@@ -1,4 +1,5 @@
 /** Turns a mocked run into the offline plan: text grouped by component, or one JSON document. */
+import type { PermissionsSummary } from "../../policy/permissions/simulate";
 import type { Violation } from "../../policy/rules";
 import { describe } from "./describe";
 import { MOCK_ACCOUNT_ID, type RecordedResource } from "./mockRuntime";
@@ -14,6 +15,8 @@ export interface Plan {
   readonly outputs: Record<string, unknown>;
   /** Guardrail violations (policy/rules.ts, the same rules as the CrossGuard pack); mandatory ones fail the plan. */
   readonly violations: Violation[];
+  /** Requests simulated against the deployed policies and the static checks of every document; any denial fails the plan. */
+  readonly permissions: PermissionsSummary;
 }
 
 export function buildPlan(args: {
@@ -23,6 +26,7 @@ export function buildPlan(args: {
   resources: readonly RecordedResource[];
   outputs: Record<string, unknown>;
   violations: readonly Violation[];
+  permissions: PermissionsSummary;
 }): Plan {
   const byType: Record<string, number> = {};
   for (const r of args.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
@@ -40,6 +44,7 @@ export function buildPlan(args: {
     resources: args.resources.map((r) => ({ ...r, details: describe(r) })),
     outputs: args.outputs,
     violations: [...args.violations],
+    permissions: args.permissions,
   };
 }
 
@@ -84,6 +89,7 @@ export function renderPlan(plan: Plan): string {
   }
 
   out.push(...renderViolations(plan));
+  out.push(...renderPermissions(plan.permissions));
   const s = plan.summary;
   out.push(`${s.resources} resources in ${s.components} components would be created; ${s.protected} protected.`);
   const outputs = Object.entries(plan.outputs);
@@ -92,6 +98,24 @@ export function renderPlan(plan: Plan): string {
     for (const [k, v] of outputs) out.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
   return out.join("\n");
+}
+
+/** The Permissions section: figures, then each denial with its reason and each static finding. */
+export function renderPermissions(p: PermissionsSummary): string[] {
+  const out = [
+    `Permissions: ${p.simulated} requests simulated, ${p.allowed} allowed, ${p.denied.length} denied; ` +
+      `${p.documents} policy documents checked, ${p.findings.length} finding${p.findings.length === 1 ? "" : "s"}`,
+  ];
+  if (p.deployRequests > 0) {
+    out.push(`  (${p.deployRequests} of them the deploy role's; ${p.heldForAdministrator} held for an administrator: denied explicitly, as designed)`);
+  }
+  if (!p.codeRequestsIncluded) {
+    out.push("  (the services' requests on the program's behalf; the code's own SDK requests are simulated by npm test from the handler tests' recordings)");
+  }
+  for (const d of p.denied) out.push(`  ✗ denied: ${d.origin}: ${d.principal} ${d.action} on ${d.resource}: ${d.reason}`);
+  for (const f of p.findings) out.push(`  ✗ ${f}`);
+  out.push("");
+  return out;
 }
 
 /** The guardrails section: one line per violation, under the resource's type and name. */

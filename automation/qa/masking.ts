@@ -11,6 +11,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { lockOtherAccountsAt } from "../../sql/accounts";
 import { type ConnectPath, type RemoteEndpoint, type Tunnel, freeLocalPort, openTunnel, tunnelCommand } from "./tunnel";
 
 /** The clone to mask, as `up` reported it. */
@@ -39,6 +40,12 @@ export interface MaskingReport {
 
 /** Masks and verifies a clone, or throws MaskingFailedError. */
 export interface MaskingRunner {
+  /**
+   * Gives every account but the master and the server's own a random password and locks it (sql/accounts), so the
+   * source's application credentials do not open the clone. `qa create` runs it on a clone of a raw source before
+   * masking; a clone of the golden inherits the golden's locked accounts.
+   */
+  lockAccounts(target: MaskTarget, options?: Pick<MaskingOptions, "onOutput">): Promise<{ readonly locked: string[] }>;
   run(target: MaskTarget, options?: MaskingOptions): Promise<MaskingReport>;
 }
 
@@ -81,6 +88,18 @@ const MASK_EXIT_MEANING: Record<number, string> = { 1: "failed", 2: "refused: us
 /** Runs the masking engine's CLI through a tunnel. Used by `qa create`; not exercised by the tests (needs AWS). */
 export class CliMaskingRunner implements MaskingRunner {
   constructor(private readonly options: CliMaskingRunnerOptions) {}
+
+  async lockAccounts(target: MaskTarget, options: Pick<MaskingOptions, "onOutput"> = {}): Promise<{ readonly locked: string[] }> {
+    const localPort = await freeLocalPort();
+    const tunnel = await openTunnel(tunnelCommand(this.options.connect, target, localPort, this.options.region), localPort, { onOutput: options.onOutput });
+    try {
+      // Through the tunnel's local end; the clone's certificate names its endpoint, not 127.0.0.1, and the tunnel
+      // (SSM or SSH) already encrypts the hop, as for the masking engine's own connection.
+      return await lockOtherAccountsAt({ host: "127.0.0.1", port: localPort, user: target.user, password: target.password });
+    } finally {
+      await tunnel.close();
+    }
+  }
 
   async run(target: MaskTarget, options: MaskingOptions = {}): Promise<MaskingReport> {
     const localPort = await freeLocalPort();

@@ -7,6 +7,7 @@
  * - INSTANCE_DELETE_WAIT_SECONDS: optional, default 600; keep it below the function timeout
  */
 import { Logger } from "@aws-lambda-powertools/logger";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { type ReaperReport, reapExpiredClones } from "./reaper";
@@ -29,6 +30,7 @@ const environment = required("ENVIRONMENT");
 const gracePeriodMs = positiveNumber("GRACE_PERIOD_MINUTES") * 60_000;
 const maxWaitSeconds = positiveNumber("INSTANCE_DELETE_WAIT_SECONDS", 600);
 const rds = new RDSClient({});
+const ec2 = new EC2Client({});
 const sns = new SNSClient({});
 const logger = new Logger({ serviceName: "qa-reaper" });
 
@@ -36,6 +38,7 @@ const logger = new Logger({ serviceName: "qa-reaper" });
 export async function handler(): Promise<ReaperReport> {
   const report = await reapExpiredClones({
     rds,
+    ec2,
     sns,
     topicArn,
     environment,

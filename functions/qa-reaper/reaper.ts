@@ -1,22 +1,30 @@
 /**
  * The AWS-side safety net for QA clones: deletes clusters tagged `purpose=qa` whose `expires-at` passed more than a
  * grace period ago. It covers a lost Pulumi state backend or a `qa reap` that never ran. It never touches a cluster
- * that does not carry the full set of QA clone tags and the identifier `qa create` gives it.
+ * that does not carry the full set of QA clone tags and the identifier `qa create` gives it. Once a clone's cluster
+ * is gone it also removes what the clone's stack made beside it, its DB subnet group and its security group (both
+ * named and tagged like the cluster), which a deletion outside Pulumi leaves behind.
  */
+import { DeleteSecurityGroupCommand, type EC2Client, paginateDescribeSecurityGroups } from "@aws-sdk/client-ec2";
 import {
   type DBCluster,
   DBInstanceNotFoundFault,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
+  DeleteDBSubnetGroupCommand,
+  DBSubnetGroupNotFoundFault,
   DescribeDBInstancesCommand,
   InvalidDBInstanceStateFault,
+  InvalidDBSubnetGroupStateFault,
+  ListTagsForResourceCommand,
   type RDSClient,
   paginateDescribeDBClusters,
+  paginateDescribeDBSubnetGroups,
   waitUntilDBInstanceDeleted,
 } from "@aws-sdk/client-rds";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { publishAlert } from "../shared/runtime";
-import { QA_PURPOSE, QA_TAGS, parseInstant, parseQaStackName, qaClusterIdentifier } from "../../contracts/qaStack";
+import { QA_PURPOSE, QA_TAGS, parseInstant, parseQaStackName, qaClusterIdentifier, qaClusterIdentifierPrefix } from "../../contracts/qaStack";
 
 /** The structured logger's methods this uses (message plus fields; never row values or secrets). */
 export interface ReaperLogger {
@@ -27,6 +35,8 @@ export interface ReaperLogger {
 
 export interface ReaperDeps {
   readonly rds: RDSClient;
+  /** Removes a gone clone's security group. */
+  readonly ec2: EC2Client;
   readonly sns: SNSClient;
   readonly topicArn: string;
   /** Only clones of this environment (`environment` tag) are considered. */
@@ -89,6 +99,10 @@ export interface ReaperReport {
   /** Expired clones this cannot delete (deletion protection): alerted, and the run fails. */
   readonly blocked: Array<{ readonly cluster: string; readonly reason: string }>;
   readonly failures: Array<{ readonly cluster: string; readonly error: string }>;
+  /** Subnet groups and security groups of gone clones removed this run (`subnet group <name>`, `security group <id> (<name>)`). */
+  readonly leftoversRemoved: string[];
+  /** Those still in use (the cluster's network interfaces not yet released): the next run removes them. */
+  readonly leftoversWaiting: string[];
 }
 
 async function deleteInstance(rds: RDSClient, id: string): Promise<boolean> {
@@ -152,11 +166,13 @@ async function alert(deps: ReaperDeps, subject: string, body: Record<string, unk
  */
 export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport> {
   const now = deps.now();
-  const report: ReaperReport = { examined: 0, deletions: [], inProgress: [], blocked: [], failures: [] };
+  const report: ReaperReport = { examined: 0, deletions: [], inProgress: [], blocked: [], failures: [], leftoversRemoved: [], leftoversWaiting: [] };
+  const clusterIds = new Set<string>();
   // DescribeDBClusters has no tag filter, so every page is read and judged here.
   for await (const page of paginateDescribeDBClusters({ client: deps.rds }, {})) {
     for (const cluster of page.DBClusters ?? []) {
       report.examined++;
+      if (cluster.DBClusterIdentifier) clusterIds.add(cluster.DBClusterIdentifier);
       const verdict = judge(cluster, now, deps.gracePeriodMs, deps.environment);
       const id = cluster.DBClusterIdentifier ?? "(unnamed)";
       if (!verdict.delete) {
@@ -192,5 +208,75 @@ export async function reapExpiredClones(deps: ReaperDeps): Promise<ReaperReport>
       }
     }
   }
+  await removeLeftovers(deps, now, clusterIds, report);
   return report;
 }
+
+/**
+ * Whether a subnet group or security group named `name` with `tags` is an expired clone's leftover: it passes the
+ * same guards as a cluster (QA tags, stack and environment tags, the identifier `qa create` gives, expiry plus grace),
+ * and no cluster of that name exists any more (one still deleting keeps its groups in use).
+ */
+export function isLeftover(name: string, tags: { Key?: string; Value?: string }[] | undefined, now: Date, deps: Pick<ReaperDeps, "gracePeriodMs" | "environment">, clusterIds: ReadonlySet<string>): boolean {
+  if (clusterIds.has(name)) return false;
+  return judge({ DBClusterIdentifier: name, TagList: tags ?? [] }, now, deps.gracePeriodMs, deps.environment).delete;
+}
+
+/** Removes the subnet groups and security groups of clones whose clusters are gone; in-use ones wait for the next run. */
+async function removeLeftovers(deps: ReaperDeps, now: Date, clusterIds: ReadonlySet<string>, report: ReaperReport): Promise<void> {
+  const prefix = qaClusterIdentifierPrefix(deps.environment);
+  const remove = async (what: string, call: () => Promise<unknown>, inUse: (err: unknown) => boolean, gone: (err: unknown) => boolean) => {
+    try {
+      await call();
+      report.leftoversRemoved.push(what);
+      deps.logger.info("removed a gone QA clone's leftover", { leftover: what });
+    } catch (err) {
+      if (gone(err)) return;
+      if (inUse(err)) {
+        report.leftoversWaiting.push(what);
+        deps.logger.info("a gone QA clone's leftover is still in use; the next run removes it", { leftover: what });
+        return;
+      }
+      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      report.failures.push({ cluster: what, error });
+      deps.logger.error("could not remove a gone QA clone's leftover", { leftover: what, error });
+      await alert(deps, `QA clone leftover ${what}: removal FAILED`, { leftover: what, error });
+    }
+  };
+  // DescribeDBSubnetGroups has no tag filter: names narrow it, tags decide.
+  for await (const page of paginateDescribeDBSubnetGroups({ client: deps.rds }, {})) {
+    for (const g of page.DBSubnetGroups ?? []) {
+      const name = g.DBSubnetGroupName;
+      if (!name?.startsWith(prefix) || !g.DBSubnetGroupArn || clusterIds.has(name)) continue;
+      const tags = (await deps.rds.send(new ListTagsForResourceCommand({ ResourceName: g.DBSubnetGroupArn }))).TagList;
+      if (!isLeftover(name, tags, now, deps, clusterIds)) continue;
+      await remove(
+        `subnet group ${name}`,
+        () => deps.rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: name })),
+        // DeleteDBSubnetGroup API reference: InvalidDBSubnetGroupStateFault while a cluster or instance uses it.
+        (err) => err instanceof InvalidDBSubnetGroupStateFault,
+        (err) => err instanceof DBSubnetGroupNotFoundFault,
+      );
+    }
+  }
+  const filters = [
+    { Name: `tag:${QA_TAGS.purpose}`, Values: [QA_PURPOSE] },
+    { Name: `tag:${QA_TAGS.environment}`, Values: [deps.environment] },
+  ];
+  for await (const page of paginateDescribeSecurityGroups({ client: deps.ec2 }, { Filters: filters })) {
+    for (const g of page.SecurityGroups ?? []) {
+      const name = g.GroupName;
+      const id = g.GroupId;
+      if (!name?.startsWith(prefix) || !id || !isLeftover(name, g.Tags, now, deps, clusterIds)) continue;
+      await remove(
+        `security group ${id} (${name})`,
+        () => deps.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id })),
+        // DeleteSecurityGroup API reference: DependencyViolation while a network interface still uses the group
+        // (RDS releases a deleted cluster's interfaces a while after the cluster is gone).
+        (err) => err instanceof Error && err.name === "DependencyViolation",
+        (err) => err instanceof Error && err.name === "InvalidGroup.NotFound",
+      );
+    }
+  }
+}
+

@@ -20,10 +20,13 @@ export interface Notice {
   readonly keywords?: readonly string[];
 }
 
-/** SNS limits subjects to 100 printable ASCII characters. */
+/**
+ * SNS takes subjects of printable ASCII "less than 100 characters long" (Publish API reference, Subject), so a long
+ * one is cut to 99.
+ */
 export function subjectLine(environment: string, subject: string): string {
   const full = `[data-platform ${environment}] ${subject}`.replace(/[^\x20-\x7e]/g, "?");
-  return full.length > 100 ? `${full.slice(0, 97)}...` : full;
+  return full.length > 99 ? `${full.slice(0, 96)}...` : full;
 }
 
 /** The Chatbot custom notification document for a notice. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import { ServiceRole } from "../security/serviceRole";
 
 /** Actions the channel role needs to render alarm notifications (charts), all read-only. */
@@ -52,7 +53,7 @@ export class SlackChannel extends pulumi.ComponentResource {
         statements: [
           { Sid: "DescribeThisStacksAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: args.alarmArnPattern },
           // Metric data and widget images have no resource type: "*" is the only value AWS accepts.
-          { Sid: "ReadMetricsForCharts", Effect: "Allow", Action: [...CHATBOT_ALARM_READ_ACTIONS], Resource: "*" },
+          { Sid: "ReadMetricsForCharts", Effect: "Allow", Action: [...CHATBOT_ALARM_READ_ACTIONS], Resource: anyResourceOnlyFor(CHATBOT_ALARM_READ_ACTIONS) },
         ],
       },
       { parent: this },

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import { ServiceRole } from "../security/serviceRole";
 
 /** The Glue side of the export: a database that analysts query, and a crawler over the export prefix. */
@@ -76,10 +77,17 @@ export class ExportCatalog extends pulumi.ComponentResource {
           },
           { Sid: "DecryptExports", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: args.kmsKeyArn },
           {
+            // Database lookups are authorised on the catalog and the database, never on a table (Service
+            // Authorization Reference, AWS Glue).
+            Sid: "FindOwnDatabase",
+            Effect: "Allow",
+            Action: "glue:GetDatabase",
+            Resource: [glueArn("catalog"), glueArn(`database/${discoveryName}`)],
+          },
+          {
             Sid: "WriteOwnDatabase",
             Effect: "Allow",
             Action: [
-              "glue:GetDatabase",
               "glue:GetTable",
               "glue:GetTables",
               "glue:CreateTable",
@@ -102,7 +110,7 @@ export class ExportCatalog extends pulumi.ComponentResource {
             Effect: "Allow",
             Action: "glue:GetSecurityConfiguration",
             // Glue authorises GetSecurityConfiguration only on "*" (no resource-level permissions).
-            Resource: "*",
+            Resource: anyResourceOnlyFor("glue:GetSecurityConfiguration"),
           },
           {
             Sid: "WriteCrawlerLogs",

@@ -101,7 +101,7 @@ export class NodeFunction extends pulumi.ComponentResource {
         Resource: args.alertTopicArn,
       },
       // The topic is encrypted with the CMK: publishing needs a data key.
-      { Sid: "EncryptForAlertTopic", Effect: "Allow", Action: "kms:GenerateDataKey*", Resource: args.kmsKeyArn },
+      { Sid: "EncryptForAlertTopic", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: args.kmsKeyArn },
     ];
     const vpcPolicy = pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`;
     this.role = new ServiceRole(

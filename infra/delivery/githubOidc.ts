@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { WebIdentityRole } from "../security/webIdentityRole";
+import { type DeployScope, deployerStatements, splitIntoManagedPolicies } from "./deployer/deployPolicy";
 import { type StateBackend, deployRoleStatements, previewRoleStatements } from "./githubRolePolicies";
 
 /** The GitHub Actions token issuer. */
@@ -28,18 +29,23 @@ export interface GitHubOidcArgs {
   readonly rolePrefix: string;
   /** This stack's own folder of the state bucket and its own secrets-provider key. */
   readonly state: Omit<StateBackend, "partition">;
+  /** What the deploy role's generated policies are scoped to, besides account, partition and names. */
+  readonly deploy: Pick<DeployScope, "region" | "vpcIds" | "lookedUpClusterIds" | "blocks">;
   readonly accountId: pulumi.Input<string>;
   readonly partition: pulumi.Input<string>;
 }
 
 /**
  * The OIDC provider for token.actions.githubusercontent.com, a read-only preview role trusted only for pull-request
- * jobs of the repository, and a deploy role trusted only for jobs in the deploy environment.
+ * jobs of the repository (or of its preview environment), and a deploy role trusted only for jobs in the deploy
+ * environment, whose permissions are generated from the AWS provider's calls for this program
+ * (./deployer/): customer-managed policies `<deploy role>-<n>`, which only an administrator changes.
  */
 export class GitHubOidc extends pulumi.ComponentResource {
   readonly providerArn: pulumi.Output<string>;
   readonly previewRole: WebIdentityRole;
   readonly deployRole: WebIdentityRole;
+  readonly deployPolicies: aws.iam.Policy[];
 
   constructor(name: string, args: GitHubOidcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:delivery:GitHubOidc", name, {}, opts);
@@ -83,6 +89,7 @@ export class GitHubOidc extends pulumi.ComponentResource {
       },
       child,
     );
+    this.deployPolicies = createDeployPolicies(name, args, child);
     this.deployRole = new WebIdentityRole(
       `${name}-deploy`,
       {
@@ -93,7 +100,7 @@ export class GitHubOidc extends pulumi.ComponentResource {
         // protection rules (reviewers, deployment branches) are what gate it.
         subjects: [subject(`environment:${args.deployEnvironment}`)],
         description: `pulumi up from the ${args.deployEnvironment} environment of ${args.repository}`,
-        managedPolicyArns: [managed("PowerUserAccess")],
+        managedPolicyArns: this.deployPolicies.map((p) => p.arn),
         statements: deployRoleStatements({
           state,
           ownBucketArns: [pulumi.interpolate`arn:${args.partition}:s3:::${args.rolePrefix}*`],
@@ -101,6 +108,7 @@ export class GitHubOidc extends pulumi.ComponentResource {
           rolePrefix: args.rolePrefix,
           deliveryRoleArns: [roleArn(args.previewRoleName), roleArn(args.deployRoleName)],
           oidcProviderArn: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:oidc-provider/${GITHUB_OIDC_ISSUER}`,
+          deployPolicyArns: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:policy/${args.deployRoleName}-*`,
           manageOidcProvider: args.createOidcProvider,
         }),
       },
@@ -108,4 +116,36 @@ export class GitHubOidc extends pulumi.ComponentResource {
     );
     this.registerOutputs({ providerArn: this.providerArn, previewRoleArn: this.previewRole.arn, deployRoleArn: this.deployRole.arn });
   }
+}
+
+/**
+ * The deploy role's generated permissions as customer-managed policies `<deploy role>-1…n`, each within IAM's size
+ * limit. The split is decided with placeholder account and partition of maximal length, so that the number of
+ * policies is known before the account is.
+ */
+function createDeployPolicies(name: string, args: GitHubOidcArgs, opts: pulumi.ComponentResourceOptions): aws.iam.Policy[] {
+  const scope = (partition: string, accountId: string): DeployScope => ({ ...args.deploy, partition, accountId, environment: environmentOf(args.rolePrefix) });
+  const documents = splitIntoManagedPolicies(deployerStatements(scope("aws-us-gov", "000000000000")));
+  let first = 0;
+  return documents.map((statements, i) => {
+    const [from, to] = [first, first + statements.length];
+    first = to;
+    const policy = pulumi
+      .all([args.partition, args.accountId])
+      .apply(([partition, accountId]) => ({ Version: "2012-10-17", Statement: deployerStatements(scope(partition, accountId)).slice(from, to) }));
+    return new aws.iam.Policy(
+      `${name}-deploy-policy-${i + 1}`,
+      {
+        name: `${args.deployRoleName}-${i + 1}`,
+        description: `pulumi up of this environment, part ${i + 1} of ${documents.length}: generated from the AWS provider's calls`,
+        policy: pulumi.jsonStringify(policy),
+      },
+      opts,
+    );
+  });
+}
+
+/** `data-platform-<env>-` → `<env>`. */
+function environmentOf(rolePrefix: string): string {
+  return rolePrefix.replace(/^data-platform-/, "").replace(/-$/, "");
 }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stateLocksPrefix, stateObjectsPrefix } from "../../contracts/stateBackend";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import type { PolicyStatement } from "../security/policy";
 
 /** This stack's folder of the Pulumi state backend and its secrets-provider key (contracts/stateBackend.ts). */
@@ -31,6 +32,17 @@ export const ROLE_MUTATIONS = [
   "iam:DeleteRolePermissionsBoundary",
   "iam:TagRole",
   "iam:UntagRole",
+];
+
+/** IAM actions that change a managed policy: the deploy role may not use them on its own policies. */
+export const POLICY_MUTATIONS = [
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
 ];
 
 /** Direct uses of a KMS key: the secrets provider encrypts and decrypts stack secrets with these. */
@@ -111,9 +123,10 @@ export function previewRoleStatements(args: { readonly state: StateBackend }): P
 }
 
 /**
- * Deploy role: PowerUserAccess (attached alongside) builds everything except IAM; IAM is limited to this
- * environment's roles, attaching only AWS service-role policies, and never the delivery roles themselves (an
- * administrator changes those), so a workflow cannot widen its own permissions.
+ * Deploy role, inline part: the state, this environment's roles (attaching only AWS service-role policies), the
+ * OIDC provider, and never the delivery roles or the deploy role's own policies (an administrator changes those), so
+ * a workflow cannot widen its own permissions. Everything else it builds is granted by the generated managed
+ * policies (./deployer/deployPolicy.ts).
  */
 export function deployRoleStatements(args: {
   readonly state: StateBackend;
@@ -125,6 +138,8 @@ export function deployRoleStatements(args: {
   readonly deliveryRoleArns: readonly pulumi.Input<string>[];
   readonly oidcProviderArn: pulumi.Input<string>;
   readonly manageOidcProvider: boolean;
+  /** ARN pattern of the deploy role's own managed policies, which only an administrator changes. */
+  readonly deployPolicyArns: pulumi.Input<string>;
 }): PolicyStatement[] {
   const iamArn = (resource: string) => pulumi.interpolate`arn:${args.state.partition}:iam::${args.accountId}:${resource}`;
   const platformRoles = iamArn(`role/${args.rolePrefix}*`);
@@ -174,8 +189,15 @@ export function deployRoleStatements(args: {
     {
       Sid: "DenyDeliveryRoleChanges",
       Effect: "Deny",
-      Action: ROLE_MUTATIONS,
+      // Creating them too: after an administrator deletes one, CI must not recreate it.
+      Action: ["iam:CreateRole", ...ROLE_MUTATIONS],
       Resource: [...args.deliveryRoleArns],
+    },
+    {
+      Sid: "DenyDeployPolicyChanges",
+      Effect: "Deny",
+      Action: POLICY_MUTATIONS,
+      Resource: args.deployPolicyArns,
     },
   ];
   if (!args.manageOidcProvider) {
@@ -183,7 +205,7 @@ export function deployRoleStatements(args: {
       Sid: "FindGitHubOidcProvider",
       Effect: "Allow",
       Action: "iam:ListOpenIDConnectProviders",
-      Resource: "*", // account-level listing: IAM has no resource type for it (policy/wildcardActions.ts)
+      Resource: anyResourceOnlyFor("iam:ListOpenIDConnectProviders"), // account-level listing: no resource type
     });
   }
   return statements;

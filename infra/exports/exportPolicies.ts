@@ -4,6 +4,7 @@
  * type for the action.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import type { PolicyStatement } from "../security/policy";
 
 /** Where the pipeline's resources live, to build ARNs. */
@@ -21,7 +22,7 @@ export const rdsArn = (c: ArnContext, resource: string) => pulumi.interpolate`ar
  * resource, so AWS authorises it on "*" only; the tasks' contents are metadata (status, counts, the snapshot).
  */
 function readExportTasksStatement(): PolicyStatement {
-  return { Sid: "ReadExportTasks", Effect: "Allow", Action: "rds:DescribeExportTasks", Resource: "*" };
+  return { Sid: "ReadExportTasks", Effect: "Allow", Action: "rds:DescribeExportTasks", Resource: anyResourceOnlyFor("rds:DescribeExportTasks") };
 }
 
 /** export-snapshot: find the source's automated snapshots, start and check today's export task. (NodeFunction adds

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AURORA_MYSQL3_DEFAULT_GROUPS, GOLDEN_METRIC } from "../../contracts/golden";
-import { VENDED_LOG_DELIVERY_ACTIONS } from "../../policy/wildcardActions";
+import { VENDED_LOG_DELIVERY_ACTIONS, anyResourceOnlyFor } from "../../policy/wildcardActions";
 import { type ArnContext, rdsArn, startExportStatements } from "../exports/exportPolicies";
 import type { PolicyStatement } from "../security/policy";
 
@@ -38,11 +38,18 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
   const goldenSnapshot = rdsArn(a, `cluster-snapshot:${p}*`);
   return [
     {
-      Sid: "ListClustersAndSnapshots",
+      Sid: "ListClusters",
       Effect: "Allow",
-      Action: ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"],
+      Action: "rds:DescribeDBClusters",
       // Cleanup lists every cluster and manual snapshot and keeps only golden-tagged ones of this environment: a
       // list call is authorised against cluster:* / cluster-snapshot:*. This account and Region only; metadata only.
+      Resource: rdsArn(a, "cluster:*"),
+    },
+    {
+      Sid: "ListSnapshots",
+      Effect: "Allow",
+      // A snapshot listing filtered by cluster is authorised on the cluster as well as on the snapshots.
+      Action: "rds:DescribeDBClusterSnapshots",
       Resource: [rdsArn(a, "cluster:*"), rdsArn(a, "cluster-snapshot:*")],
     },
     {
@@ -83,11 +90,21 @@ export function clusterStatements(s: GoldenScope): PolicyStatement[] {
       Resource: [goldenCluster, goldenInstance, goldenSnapshot],
     },
     {
-      Sid: "ManageGoldenLifecycle",
+      // One statement per set of resource types (Service Authorization Reference, Amazon RDS): snapshotting and
+      // deleting a cluster are authorised on the cluster and the snapshot, the rest on one type each.
+      Sid: "ModifyGoldenClusters",
       Effect: "Allow",
-      Action: ["rds:ModifyDBCluster", "rds:CreateDBClusterSnapshot", "rds:DeleteDBCluster", "rds:DeleteDBInstance", "rds:DeleteDBClusterSnapshot"],
-      Resource: [goldenCluster, goldenInstance, goldenSnapshot],
+      Action: "rds:ModifyDBCluster",
+      Resource: goldenCluster,
     },
+    {
+      Sid: "SnapshotAndDeleteGoldenClusters",
+      Effect: "Allow",
+      Action: ["rds:CreateDBClusterSnapshot", "rds:DeleteDBCluster"],
+      Resource: [goldenCluster, goldenSnapshot],
+    },
+    { Sid: "DeleteGoldenInstances", Effect: "Allow", Action: "rds:DeleteDBInstance", Resource: goldenInstance },
+    { Sid: "DeleteGoldenSnapshots", Effect: "Allow", Action: "rds:DeleteDBClusterSnapshot", Resource: goldenSnapshot },
     {
       Sid: "UseTheSourceKeyForTheClone",
       Effect: "Allow",
@@ -146,7 +163,7 @@ export function maskStatements(s: GoldenScope): PolicyStatement[] {
     { Sid: "ReadTheMaskingSalt", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: s.saltSecretArn },
     // The salt's one version is written with a fixed ClientRequestToken: a second write with another value fails.
     { Sid: "StoreTheFirstMaskingSalt", Effect: "Allow", Action: "secretsmanager:PutSecretValue", Resource: s.saltSecretArn },
-    { Sid: "GenerateTheMaskingSalt", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" }, // no resource type
+    { Sid: "GenerateTheMaskingSalt", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: anyResourceOnlyFor("secretsmanager:GetRandomPassword") },
     {
       Sid: "EncryptTheMaskingSalt",
       Effect: "Allow",
@@ -179,8 +196,9 @@ export function publishStatements(s: GoldenScope): PolicyStatement[] {
       Sid: "CountPublications",
       Effect: "Allow",
       Action: "cloudwatch:PutMetricData",
-      // PutMetricData has no resource type; the namespace condition keeps it to the golden's metrics.
-      Resource: "*",
+      // PutMetricData names no resource (its one resource type, a metric dataset, is optional); the namespace
+      // condition keeps it to the golden's metrics.
+      Resource: anyResourceOnlyFor("cloudwatch:PutMetricData"),
       Condition: { StringEquals: { "cloudwatch:namespace": GOLDEN_METRIC.namespace } },
     },
   ];
@@ -197,7 +215,7 @@ export function stateMachineStatements(args: {
     { Sid: "InvokeTheStepFunctions", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [...args.functionArns] },
     { Sid: "AlertTheTopic", Effect: "Allow", Action: "sns:Publish", Resource: args.alertTopicArn },
     // The topic is encrypted with the CMK: publishing needs a data key.
-    { Sid: "EncryptForTheTopic", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: args.kmsKeyArn },
+    { Sid: "EncryptForTheTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.kmsKeyArn },
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",
@@ -205,7 +223,7 @@ export function stateMachineStatements(args: {
       // on "*" only (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The log group itself is
       // named in the state machine's logging configuration.
       Action: [...VENDED_LOG_DELIVERY_ACTIONS],
-      Resource: "*",
+      Resource: anyResourceOnlyFor(VENDED_LOG_DELIVERY_ACTIONS),
     },
   ];
 }

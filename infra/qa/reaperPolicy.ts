@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { QA_PURPOSE, QA_TAGS, qaClusterIdentifierPrefix } from "../../contracts/qaStack";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 import type { PolicyStatement } from "../security/policy";
 
 /** Short role name (contracts/naming.ts roleName): `data-platform-<env>-qa-reaper`. */
@@ -25,13 +26,15 @@ export interface QaReaperPolicyArgs {
 
 /**
  * Describe every cluster and instance of the account and region; delete only instances and clusters that are both
- * named `data-platform-<env>-qa-*` and tagged `purpose=qa`. Publishing to the (encrypted) alert topic comes with
+ * named `data-platform-<env>-qa-*` and tagged `purpose=qa`, and, once a clone is gone, its subnet group (same name
+ * and tag) and its security group (tagged `purpose=qa` and this environment). Publishing to the (encrypted) alert topic comes with
  * every NodeFunction, so it is not repeated here.
  */
 export function qaReaperStatements(args: QaReaperPolicyArgs): PolicyStatement[] {
   const rdsArn = (kind: "cluster" | "db", name: string) => pulumi.interpolate`arn:${args.partition}:rds:${args.region}:${args.accountId}:${kind}:${name}`;
   const prefix = qaClusterIdentifierPrefix(args.environment);
   const taggedQa = { StringEquals: { [`aws:ResourceTag/${QA_TAGS.purpose}`]: QA_PURPOSE } };
+  const subgrpArn = (name: string) => pulumi.interpolate`arn:${args.partition}:rds:${args.region}:${args.accountId}:subgrp:${name}`;
   return [
     {
       Sid: "FindClones",
@@ -60,6 +63,36 @@ export function qaReaperStatements(args: QaReaperPolicyArgs): PolicyStatement[] 
       Action: "rds:DeleteDBCluster",
       Resource: rdsArn("cluster", `${prefix}*`),
       Condition: taggedQa,
+    },
+    {
+      Sid: "FindCloneSubnetGroups",
+      Effect: "Allow",
+      // DescribeDBSubnetGroups cannot filter by tag: it lists every subnet group (names and subnets, no data).
+      Action: "rds:DescribeDBSubnetGroups",
+      Resource: subgrpArn("*"),
+    },
+    { Sid: "ReadCloneSubnetGroupTags", Effect: "Allow", Action: "rds:ListTagsForResource", Resource: subgrpArn(`${prefix}*`) },
+    {
+      Sid: "DeleteGoneCloneSubnetGroups",
+      Effect: "Allow",
+      Action: "rds:DeleteDBSubnetGroup",
+      Resource: subgrpArn(`${prefix}*`),
+      Condition: taggedQa,
+    },
+    {
+      Sid: "FindCloneSecurityGroups",
+      Effect: "Allow",
+      // The Service Authorization Reference lists no resource type for DescribeSecurityGroups.
+      Action: "ec2:DescribeSecurityGroups",
+      Resource: anyResourceOnlyFor("ec2:DescribeSecurityGroups"),
+    },
+    {
+      Sid: "DeleteGoneCloneSecurityGroups",
+      Effect: "Allow",
+      // A security group's ARN carries its id, not its name: the QA and environment tags scope it.
+      Action: "ec2:DeleteSecurityGroup",
+      Resource: pulumi.interpolate`arn:${args.partition}:ec2:${args.region}:${args.accountId}:security-group/*`,
+      Condition: { StringEquals: { [`aws:ResourceTag/${QA_TAGS.purpose}`]: QA_PURPOSE, [`aws:ResourceTag/${QA_TAGS.environment}`]: args.environment } },
     },
   ];
 }

@@ -43,8 +43,15 @@ export function quickSightAccessStatements(a: QuickSightAccessArgs): PolicyState
     {
       Sid: "ReadTheExportDatabase",
       Effect: "Allow",
-      Action: ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
+      Action: ["glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
       Resource: [arn("glue", "catalog"), arn("glue", `database/${a.glueDatabaseName}`), arn("glue", `table/${a.glueDatabaseName}/*`)],
+    },
+    {
+      // Database lookups are authorised on the catalog and the database, never on a table.
+      Sid: "FindTheExportDatabase",
+      Effect: "Allow",
+      Action: ["glue:GetDatabase", "glue:GetDatabases"],
+      Resource: [arn("glue", "catalog"), arn("glue", `database/${a.glueDatabaseName}`)],
     },
     { Sid: "LocateTheExportsBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: a.exportsBucketArn },
     {

@@ -87,8 +87,10 @@ export function codeRequests(
         keyOf: (arn) => at.keyOf(arn) ?? (/:rds:[^:]+:[^:]+:cluster:/.test(arn) ? mockClusterKmsKeyArn(policies.region, arn.split(":").pop()!) : undefined),
         tagsOf: (arn): Record<string, string> | undefined => {
           if (arn.includes(":secret:rds!cluster-") && cluster) return { "aws:rds:primaryDBClusterArn": at.arn("rds", `cluster:${cluster}`) };
-          // Every QA clone's cluster and instances carry the QA tags (contracts/qaStack.ts, set by `qa create`).
-          if (new RegExp(`:(cluster|db):data-platform-${escape(environment)}-qa-`).test(arn)) return { [QA_TAGS.purpose]: QA_PURPOSE };
+          // Every QA clone's cluster, instances and subnet group carry the QA tags (contracts/qaStack.ts, set by `qa create`).
+          if (new RegExp(`:(cluster|db|subgrp):data-platform-${escape(environment)}-qa-`).test(arn)) return { [QA_TAGS.purpose]: QA_PURPOSE };
+          // The reaper deletes only security groups it found by the QA and environment tags (functions/qa-reaper).
+          if (/:security-group\/sg-/.test(arn)) return { [QA_TAGS.purpose]: QA_PURPOSE, [QA_TAGS.environment]: environment };
           return undefined;
         },
       };

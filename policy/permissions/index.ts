@@ -24,3 +24,4 @@ export * from "./sdkRequests";
 export * from "./serviceRequests";
 export * from "./codeRequests";
 export * from "./simulate";
+export * from "./staticChecks";

@@ -164,6 +164,18 @@ function modifyCluster(input: Input, at: RequestScope): MappedRequest[] {
 export const SDK_REQUESTS: Readonly<Record<string, Mapper>> = {
   // RDS
   DescribeDBClustersCommand: (i, at) => [{ action: "rds:DescribeDBClusters", resource: rdsArn(at, "cluster", i.DBClusterIdentifier) }],
+  ListTagsForResourceCommand: (i) => [{ action: "rds:ListTagsForResource", resource: String(i.ResourceName) }],
+  DescribeDBSubnetGroupsCommand: (i, at) => [{ action: "rds:DescribeDBSubnetGroups", resource: rdsArn(at, "subgrp", i.DBSubnetGroupName) }],
+  DeleteDBSubnetGroupCommand: (i, at) => {
+    const arn = rdsArn(at, "subgrp", i.DBSubnetGroupName);
+    return [{ action: "rds:DeleteDBSubnetGroup", resource: arn, ...tagContext(at, arn) }];
+  },
+  // EC2: DescribeSecurityGroups names no resource; DeleteSecurityGroup is authorised on the group's ARN (by id).
+  DescribeSecurityGroupsCommand: () => [{ action: "ec2:DescribeSecurityGroups", resource: "*" }],
+  DeleteSecurityGroupCommand: (i, at) => {
+    const arn = `arn:${at.partition}:ec2:${at.region}:${at.accountId}:security-group/${i.GroupId}`;
+    return [{ action: "ec2:DeleteSecurityGroup", resource: arn, ...tagContext(at, arn) }];
+  },
   DescribeDBInstancesCommand: (i, at) => [{ action: "rds:DescribeDBInstances", resource: rdsArn(at, "db", i.DBInstanceIdentifier) }],
   DescribeDBClusterSnapshotsCommand: (i, at) => [
     {

@@ -7,6 +7,7 @@ import type { RecordedResource } from "../../automation/plan/mockRuntime";
 import type { DeployedPolicies } from "./collect";
 import type { IamRequest } from "./evaluate";
 import { exportId, tableKeyPrefix } from "../../contracts/exportLayout";
+import { LOGS_KEY_ACTIONS } from "../../infra/security/encryptionKey";
 
 /** One kind of request a service makes, and where AWS documents it. */
 export interface ServiceRequestRow {
@@ -189,7 +190,8 @@ export const SERVICE_REQUEST_ROWS: readonly ServiceRequestRow[] = [
       logGroups(at).flatMap(({ name, key }) => {
         const groupArn = at.arn("logs", `log-group:${name}`);
         const context = { "kms:EncryptionContext:aws:logs:arn": groupArn };
-        return ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"].map((action) => ({
+        // Cryptographic requests only: they carry the log group's encryption context, a DescribeKey cannot.
+        return LOGS_KEY_ACTIONS.map((action) => ({
           principal: `logs.${at.policies.region}.amazonaws.com`,
           action,
           resource: key,

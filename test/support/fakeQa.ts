@@ -210,12 +210,23 @@ export class InMemoryWorkspace implements QaWorkspace {
 /** A masking runner that records its targets and succeeds, fails, or waits for the abort signal. */
 export class FakeMasker implements MaskingRunner {
   readonly targets: MaskTarget[] = [];
+  /** What the runner was asked to do, in order: `lock <host>` and `mask <host>`. */
+  readonly steps: string[] = [];
+  /** Accounts the fake reports it locked. */
+  accounts: string[] = ["shop_app@%", "reporting@10.0.%"];
+
+  async lockAccounts(target: MaskTarget): Promise<{ readonly locked: string[] }> {
+    this.steps.push(`lock ${target.host}`);
+    return { locked: [...this.accounts] };
+  }
+
   behaviour: "succeed" | "fail" | "wait-for-abort" = "succeed";
   /** Called once masking has started (lets a test press Ctrl-C mid-masking). */
   onStart?: () => void;
 
   async run(target: MaskTarget, options: MaskingOptions = {}): Promise<MaskingReport> {
     this.targets.push(target);
+    this.steps.push(`mask ${target.host}`);
     options.onPhase?.("masking", target.databases[0]);
     this.onStart?.();
     if (this.behaviour === "fail") throw new MaskingFailedError("masking shop refused: usage error or PII the rules do not cover: users.phone has no rule");

@@ -71,6 +71,11 @@ export interface CreatedClone {
   readonly password: string | null;
   readonly connect: { readonly via: string; readonly commands: readonly string[] };
   readonly masking: MaskingReport | GoldenMasking;
+  /**
+   * Accounts (`user@host`) that were given a random password and locked on this clone: every account of a raw source
+   * but the master and the server's own. Empty for a clone of the golden, whose accounts were locked on the golden.
+   */
+  readonly lockedAccounts: readonly string[];
 }
 
 /** AWS tag values allow letters, digits, spaces and `_ . : / = + - @`. */
@@ -209,6 +214,8 @@ export async function createClone(
     const port = Number(outputs.port?.value ?? 3306);
 
     let masking: MaskingReport | GoldenMasking;
+    // Accounts other than the master given a random password and locked on this clone; a golden's were on the golden.
+    let lockedAccounts: string[] = [];
     if (request.fromGolden) {
       // The golden was masked and verified before it was published, and a copy-on-write clone holds exactly its
       // data: there is nothing to mask, and masked values would be masked again.
@@ -218,6 +225,10 @@ export async function createClone(
       await workspace.setTags(stack, { [QA_TAGS.masking]: `golden:${request.source}`, [QA_TAGS.status]: "ready" });
     } else {
       await workspace.setTags(stack, { [QA_TAGS.masking]: "engine", [QA_TAGS.status]: "masking" });
+      // First of all: the clone answers to the source's application passwords until they are changed.
+      progress.phase("locking the source's application accounts");
+      lockedAccounts = (await deps.masker.lockAccounts({ host: endpoint, port, user, password, databases: settings.databases }, { onOutput: (text) => progress.output(text) })).locked;
+      checkAbort();
       progress.phase("masking");
       masking = await deps.masker.run(
         { host: endpoint, port, user, password, databases: settings.databases },
@@ -244,6 +255,7 @@ export async function createClone(
       password: options.showSecrets ? password : null,
       connect: { via: settings.qa.connect.via, commands: connectInstructions(settings.qa.connect, { host: endpoint, port }, user, settings.region) },
       masking,
+      lockedAccounts,
     };
   } catch (err) {
     const cancelled = signal?.aborted === true;

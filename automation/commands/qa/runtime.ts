@@ -77,7 +77,10 @@ export function realConnectRunner(): ConnectRunner {
 /** Human-readable `qa create` result (the password only when it was asked for). */
 export function renderCreated(c: CreatedClone): string {
   const secretHint = `hidden; pass --show-secrets, or run: qa password ${c.name}`;
-  const how = "skipped" in c.masking ? `cloned from the masked golden ${c.masking.golden}; masking skipped` : "masked and verified";
+  const how =
+    "skipped" in c.masking
+      ? `cloned from the masked golden ${c.masking.golden}; masking skipped`
+      : `masked and verified; ${c.lockedAccounts.length} account(s) of the source locked with new passwords`;
   return [
     `clone ${c.name} is ready: ${how}`,
     `  endpoint  ${c.endpoint}:${c.port}`,

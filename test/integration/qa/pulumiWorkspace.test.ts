@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { createClone, validateCreate } from "../../../automation/commands/qa/create";
+import { resetClone } from "../../../automation/commands/qa/access";
 import { extendClone } from "../../../automation/commands/qa/lifecycle";
 import { recoverClone } from "../../../automation/commands/qa/recover";
 import { type QaSettings, qaSettings } from "../../../automation/qa/settings";
@@ -47,6 +48,37 @@ describe("qa through the Automation API against the stand-in pulumi CLI (DIY bac
     expect(result.expiresAt).to.equal("2025-03-01T19:00:00.000Z");
     const outputs = await (await world.workspace(settings)).outputs("qa-checkout-bug");
     expect(outputs.expiresAt.value).to.equal("2025-03-01T19:00:00.000Z");
+  });
+});
+
+describe("qa reset against the stand-in pulumi CLI", function () {
+  this.timeout(600_000);
+  let world: FakePulumiWorld;
+  beforeEach(() => {
+    world = new FakePulumiWorld();
+  });
+  afterEach(() => world.restore());
+
+  it("moves a clone onto the newest golden from another process: same stack and expiry, the stored spec names the new golden", async () => {
+    const withGolden = { ...qaSettings("stg", parseConfig(stackConfig("stg"))), qa: settings.qa };
+    const [oldGolden, newGolden] = ["data-platform-stg-golden-20250228", "data-platform-stg-golden-20250301"];
+    const clock = new FakeClock(new Date("2025-03-01T09:00:00.000Z"));
+    await createClone(withGolden, validateCreate(withGolden, { name: "checkout-bug" }, "alice", oldGolden), await world.deps(withGolden, clock));
+    clock.advance(HOUR);
+    const callsBefore = world.calls().length;
+    const result = await resetClone(withGolden, { name: "checkout-bug" }, await world.deps(withGolden, clock), newGolden);
+    expect(result).to.deep.include({ name: "checkout-bug", previousSource: oldGolden, source: newGolden, expiresAt: "2025-03-01T13:00:00.000Z" });
+    // The stand-in ran a destroy, then an up, of that one stack.
+    const commands = world.calls().slice(callsBefore).map((argv) => argv.filter((a) => ["destroy", "up"].includes(a))[0]).filter(Boolean);
+    expect(commands).to.deep.equal(["destroy", "up"]);
+    // A third process reads the clone back from the backend alone.
+    const workspace = await world.workspace(withGolden);
+    const outputs = await workspace.outputs("qa-checkout-bug");
+    const config = outputs.cloneConfig.value as Record<string, string>;
+    expect(JSON.parse(config["data-platform-qa:spec"]).sourceClusterIdentifier).to.equal(newGolden);
+    expect(outputs.expiresAt.value).to.equal("2025-03-01T13:00:00.000Z");
+    const stacks = await workspace.listStacks();
+    expect(stacks.find((st) => st.name === "qa-checkout-bug")?.tags).to.include({ source: newGolden, masking: `golden:${newGolden}`, status: "ready" });
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Stateful AWS fakes for tests: RDS, SSM, Secrets Manager, SNS and CloudWatch metrics on one simulated clock.
+ * Stateful AWS fakes for tests: RDS, EC2 security groups, SSM, Secrets Manager, SNS and CloudWatch metrics on one
+ * simulated clock.
  *
  *   const aws = installAwsFake();                       // every RDSClient/SSMClient/… in the process talks to it
  *   aws.rds.seedCluster({ id: "shop-prod-aurora" });
@@ -11,11 +12,13 @@
  * clock passes a transition, so code that does not wait, or does not handle an error, fails here too.
  */
 import { FakeClock } from "./clock";
+import { Ec2Fake } from "./ec2";
 import { RdsFake } from "./rds";
 import { DEFAULT_TIMINGS, type RdsTimings } from "./rdsModel";
 import { CloudWatchFake, SecretsFake, SnsFake, SsmFake } from "./services";
 
 export { FakeClock } from "./clock";
+export { Ec2Fake } from "./ec2";
 export { RdsFake, rdsError, type SeedCluster } from "./rds";
 export { DEFAULT_TIMINGS, type RdsTimings } from "./rdsModel";
 export { CloudWatchFake, type PublishedMessage, SecretsFake, SnsFake, SsmFake } from "./services";
@@ -23,6 +26,7 @@ export { CloudWatchFake, type PublishedMessage, SecretsFake, SnsFake, SsmFake } 
 export interface AwsFake {
   readonly clock: FakeClock;
   readonly rds: RdsFake;
+  readonly ec2: Ec2Fake;
   readonly ssm: SsmFake;
   readonly secrets: SecretsFake;
   readonly sns: SnsFake;
@@ -45,19 +49,22 @@ export function installAwsFake(options: AwsFakeOptions = {}): AwsFake {
   const clock = new FakeClock(options.start);
   if (options.fakeDate) clock.fakeDate();
   const secrets = new SecretsFake(clock);
-  const rds = new RdsFake(clock, secrets, { ...DEFAULT_TIMINGS, ...options.timings });
+  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  const rds = new RdsFake(clock, secrets, timings);
+  const ec2 = new Ec2Fake(clock, rds.state, timings.networkRelease);
   const ssm = new SsmFake(clock);
   const sns = new SnsFake();
   const cloudwatch = new CloudWatchFake();
   return {
     clock,
     rds,
+    ec2,
     ssm,
     secrets,
     sns,
     cloudwatch,
     restore() {
-      for (const f of [rds, ssm, secrets, sns, cloudwatch]) f.restore();
+      for (const f of [rds, ec2, ssm, secrets, sns, cloudwatch]) f.restore();
       clock.uninstall();
     },
   };

@@ -19,6 +19,10 @@ import {
   DeleteDBClusterCommand,
   DeleteDBClusterSnapshotCommand,
   DeleteDBInstanceCommand,
+  DeleteDBSubnetGroupCommand,
+  DBSubnetGroupNotFoundFault,
+  DescribeDBSubnetGroupsCommand,
+  InvalidDBSubnetGroupStateFault,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -76,6 +80,9 @@ export interface SeedCluster {
   readonly masterUsername?: string;
   readonly masterPassword?: string;
   readonly kmsKeyId?: string;
+  /** DB subnet group and security groups (a QA clone has its own of each). */
+  readonly subnetGroup?: string;
+  readonly securityGroupIds?: readonly string[];
 }
 
 export class RdsFake {
@@ -104,6 +111,8 @@ export class RdsFake {
       [DescribeExportTasksCommand, "DescribeExportTasks", (i) => this.describeExportTasks(i)],
       [AddTagsToResourceCommand, "AddTagsToResource", (i) => this.addTags(i)],
       [ListTagsForResourceCommand, "ListTagsForResource", (i) => this.listTags(i)],
+      [DescribeDBSubnetGroupsCommand, "DescribeDBSubnetGroups", (i) => this.describeDBSubnetGroups(i)],
+      [DeleteDBSubnetGroupCommand, "DeleteDBSubnetGroup", (i) => this.deleteDBSubnetGroup(i)],
     ];
     const send = dispatcher("RDS", routes, this.faults, this.calls);
     this.stub.send.callsFake(async (command: { readonly input: unknown }) => {
@@ -133,7 +142,8 @@ export class RdsFake {
       tags: [...(c.tags ?? [])],
       members: [],
       clusterParameterGroup: c.clusterParameterGroup ?? "default.aurora-mysql8.0",
-      securityGroupIds: ["sg-0source000000000"],
+      subnetGroup: c.subnetGroup,
+      securityGroupIds: [...(c.securityGroupIds ?? ["sg-0source000000000"])],
       deletionProtection: false,
       copyTagsToSnapshot: false,
       created: this.clock.now(),
@@ -418,8 +428,40 @@ export class RdsFake {
     return { ExportTasks: list.map(renderExportTask) };
   }
 
+  /** Seeds a DB subnet group, as `qa create` (Pulumi) makes one per clone. */
+  seedSubnetGroup(name: string, tags: Tag[] = []): void {
+    this.state.subnetGroups.set(name, { id: name, arn: arn("subgrp", name), tags: [...tags] });
+  }
+
+  describeDBSubnetGroups(i: { DBSubnetGroupName?: string; Marker?: string; MaxRecords?: number }) {
+    // DescribeDBSubnetGroups API reference: DBSubnetGroupNotFoundFault for an unknown name; at most MaxRecords
+    // (default 100) per page, then a Marker.
+    if (i.DBSubnetGroupName && !this.state.subnetGroups.has(i.DBSubnetGroupName)) {
+      throw new DBSubnetGroupNotFoundFault({ message: `DB subnet group ${i.DBSubnetGroupName} not found.`, ...meta });
+    }
+    const all = [...this.state.subnetGroups.values()].filter((g) => !i.DBSubnetGroupName || g.id === i.DBSubnetGroupName);
+    const start = i.Marker ? Number(i.Marker) : 0;
+    const max = i.MaxRecords ?? 100;
+    const page = all.slice(start, start + max);
+    return {
+      DBSubnetGroups: page.map((g) => ({ DBSubnetGroupName: g.id, DBSubnetGroupArn: g.arn, SubnetGroupStatus: "Complete" })),
+      ...(start + max < all.length ? { Marker: String(start + max) } : {}),
+    };
+  }
+
+  deleteDBSubnetGroup(i: { DBSubnetGroupName: string }) {
+    // DeleteDBSubnetGroup API reference: DBSubnetGroupNotFoundFault for an unknown name, and
+    // InvalidDBSubnetGroupStateFault while a DB cluster or instance (a deleting one included) still uses it.
+    if (!this.state.subnetGroups.has(i.DBSubnetGroupName)) throw new DBSubnetGroupNotFoundFault({ message: `DB subnet group ${i.DBSubnetGroupName} not found.`, ...meta });
+    if ([...this.state.clusters.values()].some((c) => c.subnetGroup === i.DBSubnetGroupName)) {
+      throw new InvalidDBSubnetGroupStateFault({ message: `Cannot delete the subnet group '${i.DBSubnetGroupName}' because at least one database cluster: is still using it.`, ...meta });
+    }
+    this.state.subnetGroups.delete(i.DBSubnetGroupName);
+    return {};
+  }
+
   private byArn(resourceArn: string): { tags: Tag[] } {
-    const all = [...this.state.clusters.values(), ...this.state.instances.values(), ...this.state.snapshots.values()];
+    const all = [...this.state.clusters.values(), ...this.state.instances.values(), ...this.state.snapshots.values(), ...this.state.subnetGroups.values()];
     const found = all.find((r) => r.arn === resourceArn);
     if (!found) throw rdsError("DBClusterNotFoundFault", `no resource ${resourceArn}`);
     return found;

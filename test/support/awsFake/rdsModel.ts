@@ -17,6 +17,11 @@ export interface RdsTimings {
   readonly snapshotDelete: number;
   readonly exportStart: number;
   readonly exportRun: number;
+  /**
+   * After a cluster is gone, until its network interfaces are released and its security groups are free to delete.
+   * Not documented as a figure: RDS releases a deleted cluster's network interfaces itself, some minutes later.
+   */
+  readonly networkRelease: number;
 }
 
 export const DEFAULT_TIMINGS: RdsTimings = {
@@ -30,6 +35,7 @@ export const DEFAULT_TIMINGS: RdsTimings = {
   snapshotDelete: 30,
   exportStart: 60,
   exportRun: 1800,
+  networkRelease: 300,
 };
 
 /** A pending change: at simulated time `at`, the status becomes `to` (or the resource disappears). */
@@ -106,17 +112,36 @@ export interface ExportTaskRecord {
   readonly started: Date;
 }
 
+/** A DB subnet group. */
+export interface SubnetGroupRecord {
+  readonly id: string;
+  readonly arn: string;
+  tags: Tag[];
+}
+
 /** Everything the fake holds; tests may read it directly, and seed it through RdsFake's methods. */
 export class RdsState {
   readonly clusters = new Map<string, ClusterRecord>();
   readonly instances = new Map<string, InstanceRecord>();
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly exportTasks = new Map<string, ExportTaskRecord>();
+  readonly subnetGroups = new Map<string, SubnetGroupRecord>();
+  /** Security groups of clusters that are gone, and when (ms) each cluster went: their interfaces linger a while. */
+  readonly networkReleases: { readonly securityGroupIds: readonly string[]; readonly goneAt: number }[] = [];
   /** Cluster and instance parameter groups that exist (the engine's default groups always do). */
   readonly clusterParameterGroups = new Set<string>(["default.aurora-mysql8.0"]);
   readonly instanceParameterGroups = new Set<string>(["default.aurora-mysql8.0"]);
   /** Identifiers (or patterns) that never settle into a new status: a clone or snapshot that never becomes available. Deleting still works. */
   readonly stuck: (string | RegExp)[] = [];
+
+  /**
+   * Whether a security group is still attached to a network interface: a cluster (in any state, deleting included)
+   * uses it, or a cluster that used it went less than `releaseSeconds` ago.
+   */
+  securityGroupInUse(groupId: string, now: number, releaseSeconds: number): boolean {
+    if ([...this.clusters.values()].some((c) => c.securityGroupIds.includes(groupId))) return true;
+    return this.networkReleases.some((r) => r.securityGroupIds.includes(groupId) && r.goneAt + releaseSeconds * 1000 > now);
+  }
 
   isStuck(id: string): boolean {
     return this.stuck.some((s) => (typeof s === "string" ? s === id : s.test(id)));
@@ -125,7 +150,7 @@ export class RdsState {
   /** Applies every transition that is due at `now`, in time order. */
   settle(now: number): void {
     const due: { at: number; apply: () => void }[] = [];
-    const collect = <R extends { id: string; status: string; transition?: Transition }>(map: Map<string, R>, gone: (r: R) => void) => {
+    const collect = <R extends { id: string; status: string; transition?: Transition }>(map: Map<string, R>, gone: (r: R, at: number) => void) => {
       for (const r of map.values()) {
         const t = r.transition;
         if (!t || t.at > now || (t.to !== "gone" && this.isStuck(r.id))) continue;
@@ -133,7 +158,7 @@ export class RdsState {
           at: t.at,
           apply: () => {
             r.transition = t.then ? { at: t.at + t.then.after * 1000, to: t.then.to } : undefined;
-            if (t.to === "gone") gone(r);
+            if (t.to === "gone") gone(r, t.at);
             else r.status = t.to;
           },
         });
@@ -144,7 +169,10 @@ export class RdsState {
       const cluster = this.clusters.get(i.clusterId);
       if (cluster) cluster.members.splice(cluster.members.indexOf(i.id), 1);
     });
-    collect(this.clusters, (c) => this.clusters.delete(c.id));
+    collect(this.clusters, (c, at) => {
+      this.clusters.delete(c.id);
+      this.networkReleases.push({ securityGroupIds: c.securityGroupIds, goneAt: at });
+    });
     collect(this.snapshots, (s) => this.snapshots.delete(s.id));
     collect(this.exportTasks, (e) => this.exportTasks.delete(e.id));
     for (const c of this.clusters.values()) {

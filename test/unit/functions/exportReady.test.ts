@@ -58,3 +58,13 @@ describe("export-ready notice", () => {
     expect(chatbotNotification("stg", n).metadata).to.deep.equal({ additionalContext: Object.fromEntries(Object.entries(n.facts).map(([k, v]) => [k, String(v)])) });
   });
 });
+
+describe("SNS subjects", () => {
+  it("are cut below SNS's 100-character limit and keep only printable ASCII", async () => {
+    const { subjectLine } = await import("../../../functions/shared/notice");
+    const long = subjectLine("stg", `QA clone leftover security group sg-0123456789abcdef0 (data-platform-stg-qa-${"x".repeat(24)}): removal FAILED`);
+    expect(long.length).to.equal(99);
+    expect(long.endsWith("...")).to.equal(true);
+    expect(subjectLine("stg", "export 日本 ready")).to.equal("[data-platform stg] export ?? ready");
+  });
+});

@@ -5,9 +5,11 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
   InvalidDBInstanceStateFault,
   RDSClient,
 } from "@aws-sdk/client-rds";
+import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -17,6 +19,7 @@ import { alertDetails, readAlert } from "../../support/alerts";
 
 const rdsMock = mockClient(RDSClient);
 const snsMock = mockClient(SNSClient);
+const ec2Mock = mockClient(EC2Client);
 const NOW = new Date("2025-03-02T12:00:00.000Z");
 const HOUR = 3_600_000;
 const TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts";
@@ -44,6 +47,7 @@ function clone(name: string, expiresInMs: number, over: Partial<DBCluster> = {},
 const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
 const deps = (over: Partial<ReaperDeps> = {}): ReaperDeps => ({
   rds: new RDSClient({ region: "ap-northeast-1" }),
+  ec2: new EC2Client({ region: "ap-northeast-1" }),
   sns: new SNSClient({ region: "ap-northeast-1" }),
   topicArn: TOPIC,
   environment: "stg",
@@ -62,10 +66,14 @@ const deletedClusters = () => rdsMock.commandCalls(DeleteDBClusterCommand).map((
 const deletedInstances = () => rdsMock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier);
 
 describe("QA clone safety-net reaper (functions/qa-reaper)", () => {
-  recordSdkRequests("qa-reaper", { ENVIRONMENT: "stg", ALERT_TOPIC_ARN: TOPIC }, rdsMock, snsMock);
+  recordSdkRequests("qa-reaper", { ENVIRONMENT: "stg", ALERT_TOPIC_ARN: TOPIC }, rdsMock, snsMock, ec2Mock);
   beforeEach(() => {
     rdsMock.reset();
     snsMock.reset();
+    ec2Mock.reset();
+    // No gone clone left anything behind (test/unit/functions/qaReaperLeftovers.test.ts covers that part).
+    rdsMock.on(DescribeDBSubnetGroupsCommand).resolves({ DBSubnetGroups: [] });
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     logs.length = 0;
     rdsMock.on(DeleteDBInstanceCommand).resolves({});
     rdsMock.on(DeleteDBClusterCommand).resolves({});

@@ -23,6 +23,11 @@ describe("ExportCatalog", () => {
       "arn:aws:glue:ap-northeast-1:123456789012:database/data_platform_stg_discovery",
       "arn:aws:glue:ap-northeast-1:123456789012:table/data_platform_stg_discovery/*",
     ]);
+    // The database lookup is authorised on the catalog and the database only.
+    expect(policy.find((s) => s.Sid === "FindOwnDatabase")).to.deep.include({
+      Action: "glue:GetDatabase",
+      Resource: ["arn:aws:glue:ap-northeast-1:123456789012:catalog", "arn:aws:glue:ap-northeast-1:123456789012:database/data_platform_stg_discovery"],
+    });
   });
 
   it("points an on-demand crawler at the export prefix with the crawler role", () => {

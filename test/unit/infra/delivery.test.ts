@@ -103,7 +103,10 @@ describe("GitHub OIDC delivery roles", () => {
   });
 
   it("limits the deploy role's IAM to this environment's roles and service-role policies, never its own roles", () => {
-    expect(managedOf(stg, "github-deploy")).to.deep.equal(["arn:aws:iam::aws:policy/PowerUserAccess"]);
+    // No AWS-managed policy: the generated ones (infra/delivery/deployer/), data-platform-stg-github-deploy-1…n.
+    const managed = managedOf(stg, "github-deploy");
+    expect(managed.length).to.be.greaterThan(1);
+    managed.forEach((arn: string, i: number) => expect(arn).to.equal(`arn:aws:iam::123456789012:policy/data-platform-stg-github-deploy-${i + 1}`));
     const policy = policyOf(stg, "github-deploy");
     const sid = (s: string) => policy.find((st) => st.Sid === s);
     expect(sid("ManagePlatformRoles")?.Resource).to.equal(role("data-platform-stg-*"));
@@ -124,7 +127,10 @@ describe("GitHub OIDC delivery roles", () => {
   });
 
   it("builds nothing for delivery when the stack has no github block", async () => {
-    const { resources } = await runPlatform("stg", { "data-platform:github": undefined });
+    const { resources } = await runPlatform("stg", {
+      "data-platform:github": undefined,
+      "data-platform:keyAdministratorArns": ["arn:aws:iam::123456789012:role/platform-admins"],
+    });
     expect(resources.filter((r) => r.type.startsWith("platform:delivery:"))).to.deep.equal([]);
     expect(ofType(resources, "aws:iam/role:Role").map((r) => r.inputs.name).filter((n: string) => n.includes("github"))).to.deep.equal([]);
   });
@@ -138,6 +144,7 @@ describe("GitHub OIDC delivery roles", () => {
       deployRoleName: "d",
       rolePrefix: "x-",
       state: { bucket: "b", prefix: "p", keyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/k" },
+      deploy: { region: "ap-northeast-1", vpcIds: [], lookedUpClusterIds: [], blocks: [] },
       accountId: ACCOUNT,
       partition: "aws",
     };

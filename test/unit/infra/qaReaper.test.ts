@@ -21,12 +21,13 @@ describe("QaReaper (the AWS-side TTL safety net, wired into the platform)", () =
     expect(schedule.target.arn).to.equal("arn:aws:lambda:ap-northeast-1:123456789012:function:data-platform-stg-qa-reaper");
   });
 
-  it("may delete only data-platform-stg-qa-* clusters and instances tagged purpose=qa", () => {
+  it("may delete only data-platform-stg-qa-* clusters, instances and subnet groups tagged purpose=qa", () => {
     const policy = statements(find(stg, "aws:iam/rolePolicy:RolePolicy", "qa-reaper-function-role-policy").inputs.policy);
     const deletes = policy.filter((s) => String(s.Action).startsWith("rds:Delete"));
     expect(deletes.map((s) => s.Resource)).to.deep.equal([
       "arn:aws:rds:ap-northeast-1:123456789012:db:data-platform-stg-qa-*",
       "arn:aws:rds:ap-northeast-1:123456789012:cluster:data-platform-stg-qa-*",
+      "arn:aws:rds:ap-northeast-1:123456789012:subgrp:data-platform-stg-qa-*",
     ]);
     for (const s of deletes) expect(s.Condition).to.deep.equal({ StringEquals: { "aws:ResourceTag/purpose": "qa" } });
   });

@@ -34,16 +34,45 @@ describe("QA reaper IAM statements (infra/qa/reaperPolicy.ts)", () => {
         Resource: "arn:aws:rds:ap-northeast-1:123456789012:cluster:data-platform-stg-qa-*",
         Condition: { StringEquals: { "aws:ResourceTag/purpose": "qa" } },
       },
+      {
+        Sid: "DeleteGoneCloneSubnetGroups",
+        Effect: "Allow",
+        Action: "rds:DeleteDBSubnetGroup",
+        Resource: "arn:aws:rds:ap-northeast-1:123456789012:subgrp:data-platform-stg-qa-*",
+        Condition: { StringEquals: { "aws:ResourceTag/purpose": "qa" } },
+      },
     ]);
   });
 
-  it("grants nothing on Resource * and no action wildcards", () => {
+  it("deletes only security groups tagged purpose=qa and this environment", () => {
+    expect(statements.filter((s) => String(s.Action).startsWith("ec2:Delete"))).to.deep.equal([
+      {
+        Sid: "DeleteGoneCloneSecurityGroups",
+        Effect: "Allow",
+        Action: "ec2:DeleteSecurityGroup",
+        Resource: "arn:aws:ec2:ap-northeast-1:123456789012:security-group/*",
+        Condition: { StringEquals: { "aws:ResourceTag/purpose": "qa", "aws:ResourceTag/environment": "stg" } },
+      },
+    ]);
+  });
+
+  it("grants Resource * only for DescribeSecurityGroups (no resource type in the catalogue), and no action wildcards", () => {
     for (const s of statements) {
-      expect(s.Resource, s.Sid).to.not.equal("*");
+      if (s.Action !== "ec2:DescribeSecurityGroups") expect(s.Resource, s.Sid).to.not.equal("*");
       expect(s.Effect).to.equal("Allow");
     }
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).to.have.members(["rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DeleteDBInstance", "rds:DeleteDBCluster"]);
+    expect(actions).to.have.members([
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBCluster",
+      "rds:DescribeDBSubnetGroups",
+      "rds:ListTagsForResource",
+      "rds:DeleteDBSubnetGroup",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DeleteSecurityGroup",
+    ]);
     expect(statements.find((s) => s.Sid === "FindClones")?.Resource).to.equal("arn:aws:rds:ap-northeast-1:123456789012:cluster:*");
   });
 

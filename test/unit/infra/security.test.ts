@@ -18,11 +18,26 @@ describe("EncryptionKey", () => {
     expect(find(resources, "aws:kms/alias:Alias", "key-alias").inputs.name).to.equal("alias/data-platform-stg-data");
   });
 
-  it("lets the account root administer the key without using it", () => {
-    const admin = sid("AccountRootAdministersKey");
+  it("lets only the named administrators (the deploy role, and the root user as break-glass) administer the key", () => {
+    const admin = sid("NamedAdministratorsAdministerKey");
     expect(admin?.Principal).to.deep.equal({ AWS: "arn:aws:iam::123456789012:root" });
-    expect(admin?.Action).to.not.include.members(["kms:Decrypt", "kms:Encrypt", "kms:*"]);
-    expect(admin?.Action).to.include.members(["kms:ScheduleKeyDeletion", "kms:Put*"]);
+    expect(admin?.Condition).to.deep.equal({
+      ArnEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:root", ROLE("github-deploy")] },
+    });
+    expect(admin?.Action).to.include.members(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:EnableKeyRotation"]);
+    // No patterns, no cryptography, no grants: CreateGrant stays behind kms:GrantIsForAWSResource.
+    for (const a of admin?.Action as string[]) expect(a).to.not.match(/[*?]|Encrypt|Decrypt|GenerateDataKey|CreateGrant/);
+  });
+
+  it("adds the administrators named in config", async () => {
+    const extra = "arn:aws:iam::123456789012:role/platform-admins";
+    const { resources: withAdmins } = await runPlatform("stg", { "data-platform:keyAdministratorArns": [extra] });
+    const policy = statements(find(withAdmins, "aws:kms/key:Key", "key").inputs.policy);
+    expect(policy.find((st) => st.Sid === "NamedAdministratorsAdministerKey")?.Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal([
+      "arn:aws:iam::123456789012:root",
+      ROLE("github-deploy"),
+      extra,
+    ]);
   });
 
   it("lets only the platform's roles use the key, and the BigQuery transfer user only decrypt through S3", () => {
@@ -33,19 +48,21 @@ describe("EncryptionKey", () => {
     ]);
     expect(decryptOnly?.Condition.StringEquals["kms:ViaService"]).to.equal("s3.ap-northeast-1.amazonaws.com");
     const use = sid("PlatformRolesUseKey");
-    expect(use?.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    expect(use?.Action).to.have.members(["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]);
+    // Exactly the roles stg deploys: the raw export's function (stg exports raw data, so no golden-export role).
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.have.members([
       ROLE("rds-export"),
       ROLE("glue-crawler"),
       ROLE("export-snapshot"),
       ROLE("export-events"),
       ROLE("qa-reaper"),
-      // The golden refresh: its four step Lambdas and its state machine.
+      // The golden refresh: its three step Lambdas that use the key and its state machine.
       ROLE("golden-cluster"),
       ROLE("golden-mask"),
-      ROLE("golden-export"),
       ROLE("golden-publish"),
       ROLE("golden-refresh"),
+      // The BigQuery publisher (stg has a bigquery block) copies export objects and alerts the encrypted topic.
+      ROLE("bigquery-publish"),
     ]);
     const usesKey = keyPolicy.filter((s) => [].concat(s.Action).some((a: string) => a === "kms:Decrypt"));
     for (const s of usesKey) expect(s.Condition, s.Sid).to.not.equal(undefined);
@@ -139,6 +156,8 @@ describe("IAM roles", () => {
       // The Slack channel's role (stg has a slack block): metric data and widget images for alarm charts.
       "cloudwatch:GetMetricData",
       "cloudwatch:GetMetricWidgetImage",
+      // The QA reaper (stg has qa) finds a gone clone's security groups by tag: listing has no resource type.
+      "ec2:DescribeSecurityGroups",
     ]);
     const starred: string[] = [];
     for (const rp of policies) {
@@ -180,6 +199,9 @@ describe("IAM roles", () => {
       // From the `slack` and `quicksight` blocks: the Chatbot channel role and the QuickSight data source's role.
       "data-platform-stg-chatbot",
       "data-platform-stg-quicksight",
+      // From the `bigquery` block: the publisher that copies export files for the transfers, and its schedule.
+      "data-platform-stg-bigquery-publish",
+      "data-platform-stg-bigquery-publish-scheduler",
     ]);
   });
 });

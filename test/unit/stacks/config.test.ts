@@ -192,8 +192,15 @@ describe("stack config schema", () => {
       expect(cfg.github).to.include({ deployEnvironment: "staging", createOidcProvider: false });
     });
 
-    it("is optional: without it no delivery roles are configured", () => {
-      expect(parseConfig(stackConfig("stg", { "data-platform:github": undefined })).github).to.equal(undefined);
+    it("is optional: without it no delivery roles are configured, and the key's administrators are named instead", () => {
+      const admins = { "data-platform:keyAdministratorArns": ["arn:aws:iam::123456789012:role/platform-admins"] };
+      expect(parseConfig(stackConfig("stg", { "data-platform:github": undefined, ...admins })).github).to.equal(undefined);
+    });
+
+    it("refuses a stack without a github block that names no key administrator: nobody could run pulumi up on the key", () => {
+      expect(problemsOf(stackConfig("stg", { "data-platform:github": undefined }))).to.deep.equal([
+        "data-platform:keyAdministratorArns: name at least one key administrator (the role or user that runs pulumi up): without a github block no deploy role is one",
+      ]);
     });
 
     it("requires the stack's own state folder, region and key", () => {

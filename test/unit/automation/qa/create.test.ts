@@ -271,6 +271,9 @@ describe("qa create", () => {
       const clone = await createClone(goldenSettings, await goldenRequest(), deps);
 
       expect(masker.targets, "the masking engine never ran").to.deep.equal([]);
+      // The golden's accounts were locked on the golden; its clones inherit that.
+      expect(masker.steps).to.deep.equal([]);
+      expect(clone.lockedAccounts).to.deep.equal([]);
       expect(workspace.calls).to.deep.equal([
         "listStacks",
         "createStack qa-checkout-bug",
@@ -299,8 +302,11 @@ describe("qa create", () => {
       const request = await goldenRequest({ source: "shop-stg-aurora" });
       expect(request).to.include({ source: "shop-stg-aurora", fromGolden: false });
       const { deps, workspace, masker } = fakeDeps();
-      await createClone(goldenSettings, request, deps);
+      const clone = await createClone(goldenSettings, request, deps);
       expect(masker.targets).to.have.length(1);
+      // The source's application passwords stop working before anything else touches the clone.
+      expect(masker.steps.map((s) => s.split(" ")[0])).to.deep.equal(["lock", "mask"]);
+      expect(clone.lockedAccounts).to.deep.equal(["shop_app@%", "reporting@10.0.%"]);
       expect(workspace.calls).to.include("setTags qa-checkout-bug status=masking");
       expect(workspace.stacks.get("qa-checkout-bug")?.tags).to.include({ masking: "engine", status: "ready" });
     });

@@ -100,11 +100,12 @@ describe("GoldenRefresh", () => {
           }
         }
       }
-      expect(policyOf(prod, "golden-cluster-role").find((s) => s.Sid === "ManageGoldenLifecycle")?.Resource).to.deep.equal([
-        rds("cluster:golden-prod-*"),
-        rds("db:golden-prod-*"),
-        rds("cluster-snapshot:golden-prod-*"),
-      ]);
+      // Each lifecycle action only on the resource types it has: a cluster action never on an instance.
+      const bySid = (sid: string) => policyOf(prod, "golden-cluster-role").find((s) => s.Sid === sid);
+      expect(bySid("ModifyGoldenClusters")?.Resource).to.equal(rds("cluster:golden-prod-*"));
+      expect(bySid("SnapshotAndDeleteGoldenClusters")?.Resource).to.deep.equal([rds("cluster:golden-prod-*"), rds("cluster-snapshot:golden-prod-*")]);
+      expect(bySid("DeleteGoldenInstances")?.Resource).to.equal(rds("db:golden-prod-*"));
+      expect(bySid("DeleteGoldenSnapshots")?.Resource).to.equal(rds("cluster-snapshot:golden-prod-*"));
     });
 
     it("limits iam:PassRole to the export function passing the RDS export role to RDS exports", () => {
