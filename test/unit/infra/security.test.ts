@@ -89,9 +89,9 @@ describe("EncryptionKey", () => {
     }
   });
 
-  it("lets EventBridge and CloudWatch use the key only for the alert topic (by encryption context, not aws:SourceAccount)", () => {
+  it("lets EventBridge, CloudWatch and (with a budget, as in stg) Budgets use the key only for the alert topic (by encryption context, not aws:SourceAccount)", () => {
     const svc = sid("ServicesPublishToEncryptedTopics");
-    expect(svc?.Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
+    expect(svc?.Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]);
     expect(svc?.Condition).to.deep.equal({ StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": ["arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts"] } });
   });
 
