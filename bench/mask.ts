@@ -6,6 +6,7 @@
  *   floor   one bare UPDATE of the four columns with cheap constant-width values (LPAD of the id): no hashing, no
  *           chunks, no bookkeeping, and values that arrive in key order in the unique index
  *   engine  `run` in a child process (coverage, plan-time checks, chunks, fingerprint, then verify), with its peak RSS
+ * The floor runs before and after the engine, and the ratios use their mean.
  * Each variant starts on a quiet server (InnoDB purge caught up) and is timed until its statements return, and
  * again until InnoDB has purged what they left behind, with the machine's load average meanwhile (on a shared
  * machine a figure means little without it). Then the time per row at the largest size against the smallest
@@ -123,10 +124,24 @@ async function masker(script: string, url: string, password: string | undefined,
   return JSON.parse(out) as MaskerResult;
 }
 
+interface Load {
+  mean: number;
+  max: number;
+}
+
+/** One floor measurement on a fresh copy. */
+interface FloorRun {
+  ms: number;
+  purgedMs: number;
+  load: Load;
+}
+
 interface SizeResult {
   rows: number;
-  floorLoad: { mean: number; max: number };
-  engineLoad: { mean: number; max: number };
+  /** The floor measured before and after the engine, so that load that changes meanwhile shows (and averages out). */
+  floors: [FloorRun, FloorRun];
+  engineLoad: Load;
+  /** Means of the two floors. */
   floorMs: number;
   floorPurgedMs: number;
   maskingMs: number;
@@ -134,14 +149,20 @@ interface SizeResult {
   enginePurgedMs: number;
 }
 
-async function measure(conn: Connection, rows: number, script: string, dbUrl: (db: string) => string, password: string | undefined): Promise<SizeResult> {
+async function floor(conn: Connection, rows: number, when: string): Promise<FloorRun> {
   await copy(conn, "dpbench_floor", rows);
   await conn.query("USE dpbench_floor");
-  const floorMeter = new LoadMeter();
-  const floorMs = await timed(`${rows} rows, floor: one UPDATE of four columns`, () => conn.query(FLOOR));
-  const floorPurgedMs = floorMs + (await settle(conn));
-  const floorLoad = floorMeter.stop();
+  const meter = new LoadMeter();
+  const ms = await timed(`${rows} rows, floor ${when}: one UPDATE of four columns`, () => conn.query(FLOOR));
+  const purgedMs = ms + (await settle(conn));
+  const load = meter.stop();
+  await conn.query("USE dpbench_src");
   await conn.query("DROP DATABASE dpbench_floor");
+  return { ms, purgedMs, load };
+}
+
+async function measure(conn: Connection, rows: number, script: string, dbUrl: (db: string) => string, password: string | undefined): Promise<SizeResult> {
+  const before = await floor(conn, rows, "before the engine");
 
   await copy(conn, "dpbench_engine", rows);
   const engineMeter = new LoadMeter();
@@ -152,7 +173,10 @@ async function measure(conn: Connection, rows: number, script: string, dbUrl: (d
   const t = engine.timings;
   log(`${rows} rows, engine: ${(engine.ms / 1000).toFixed(2)} s (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks ${t.maskMs} ms, verify ${t.verifyMs} ms)`);
   await conn.query("DROP DATABASE dpbench_engine");
-  return { rows, floorLoad, engineLoad, floorMs, floorPurgedMs, maskingMs: engine.ms - t.verifyMs, engine, enginePurgedMs };
+  const after = await floor(conn, rows, "after the engine");
+  const floorMs = (before.ms + after.ms) / 2;
+  const floorPurgedMs = (before.purgedMs + after.purgedMs) / 2;
+  return { rows, floors: [before, after], engineLoad, floorMs, floorPurgedMs, maskingMs: engine.ms - t.verifyMs, engine, enginePurgedMs };
 }
 
 async function main(): Promise<void> {
@@ -185,7 +209,8 @@ async function main(): Promise<void> {
     const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(10);
     const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     const us = (ms: number, rows: number) => `${((ms * 1000) / rows).toFixed(1)} us/row`;
-    const loadOf = (l: { mean: number; max: number }) => `load avg ${l.mean.toFixed(1)} (max ${l.max.toFixed(1)})`;
+    const label = (text: string) => text.padEnd(44);
+    const loadOf = (l: Load) => `load avg ${l.mean.toFixed(1)} (max ${l.max.toFixed(1)})`;
     const lines = [
       "users: id, email UNIQUE, username, phone, birthday; masked with email, username, phone, date_year",
       `machine: ${cpus().length} CPUs; load avg = the 1-minute load average sampled every 5 s during each measurement`,
@@ -194,9 +219,12 @@ async function main(): Promise<void> {
       const t = r.engine.timings;
       lines.push(
         `rows ${r.rows.toLocaleString("en-US")}:`,
-        `  floor   1 UPDATE, constant-width values      ${sec(r.floorMs)}   ${us(r.floorMs, r.rows)}   until purged ${sec(r.floorPurgedMs)}   ${loadOf(r.floorLoad)}`,
-        `  engine  masking (all but verify)             ${sec(r.maskingMs)}   ${us(r.maskingMs, r.rows)}   (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks and index rebuild ${t.maskMs} ms; ${r.engine.chunks} chunks on ${r.engine.concurrency} connections)`,
-        `  engine  run() incl. verify                   ${sec(r.engine.ms)}   ${us(r.engine.ms, r.rows)}   until purged ${sec(r.enginePurgedMs)}   (verify ${t.verifyMs} ms)   ${loadOf(r.engineLoad)}`,
+        ...r.floors.map(
+          (f, i) => `${label(`  floor   1 UPDATE, ${i === 0 ? "before" : "after"} the engine`)}${sec(f.ms)}   ${us(f.ms, r.rows)}   until purged ${sec(f.purgedMs)}   ${loadOf(f.load)}`,
+        ),
+        `${label("  floor   mean of the two")}${sec(r.floorMs)}   ${us(r.floorMs, r.rows)}   until purged ${sec(r.floorPurgedMs)}`,
+        `${label("  engine  masking (all but verify)")}${sec(r.maskingMs)}   ${us(r.maskingMs, r.rows)}   (plan ${t.planMs} ms, fingerprint ${t.fingerprintMs} ms, chunks and index rebuild ${t.maskMs} ms; ${r.engine.chunks} chunks on ${r.engine.concurrency} connections)`,
+        `${label("  engine  run() incl. verify")}${sec(r.engine.ms)}   ${us(r.engine.ms, r.rows)}   until purged ${sec(r.enginePurgedMs)}   (verify ${t.verifyMs} ms)   ${loadOf(r.engineLoad)}`,
         `  engine / floor: masking ${x(r.maskingMs, r.floorMs)}, run() ${x(r.engine.ms, r.floorMs)}, until purged ${x(r.enginePurgedMs, r.floorPurgedMs)}  (target <= 1.5x)`,
         `  masker peak RSS: ${(r.engine.maxRssKb / 1024).toFixed(0)} MB  (target < 150 MB)`,
       );

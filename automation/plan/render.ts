@@ -155,7 +155,7 @@ export function renderPermissions(p: PermissionsSummary): string[] {
     out.push(`  (${p.deployRequests} of them the deploy role's; ${p.heldForAdministrator} held for an administrator: denied explicitly, as designed)`);
   }
   if (!p.codeRequestsIncluded) {
-    out.push("  (the services' requests on the program's behalf; the code's own SDK requests are simulated by npm test from the handler tests' recordings)");
+    out.push("  (the code's own SDK requests are not among them: npm test simulates those from the handler tests' recordings)");
   }
   for (const d of p.denied) out.push(`  ✗ denied: ${d.origin}: ${d.principal} ${d.action} on ${d.resource}: ${d.reason}`);
   for (const f of p.findings) out.push(`  ✗ ${f}`);

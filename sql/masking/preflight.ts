@@ -12,10 +12,10 @@
  *                hold only masked-looking values (a run whose bookkeeping was dropped by hand): masking it again
  *                would mask masked values
  */
-import type { Connection as CoreConnection } from "mysql2";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { DONE_TABLE, doneTables } from "./bookkeeping";
 import { quoteIdent } from "./ident";
+import { chunkBoundaries, rangePredicate } from "./keys";
 import type { MaskPlan, TablePlan } from "./plan";
 import type { ColumnInfo, UniqueIndex } from "./schema";
 import type { ColumnMask, SqlParam } from "./strategies";
@@ -91,8 +91,10 @@ function collated(m: ColumnMask | undefined, col: ColumnInfo): { sql: string; pa
 
 /** Widest text part keyed by its padded weight string; an index with a wider part is grouped by the server. */
 const MAX_KEYED_CHARS = 512;
-/** Hex digits of the SHA-1 row key kept: 52 bits, so that a key travels as an exact double. */
-const KEY_HEX_DIGITS = 13;
+/** Bits of the SHA-1 row key kept in Node: 52, so that a key is an exact double. */
+const KEY_BITS = 52;
+/** Rows whose keys come back in one GROUP_CONCAT: 8 bytes each, 80 KB a batch, no JS object per row. */
+const KEY_BATCH_ROWS = 10_000;
 
 /**
  * One part of a unique index as bytes that are equal whenever the index holds two values equal. Text goes through
@@ -114,35 +116,40 @@ function keyPart(m: ColumnMask | undefined, col: ColumnInfo): { sql: string; par
   return { sql: `CAST(${number ? `(${value.sql}) + 0` : value.sql} AS CHAR)`, params: value.params };
 }
 
-/**
- * Streams a query's rows as arrays without holding the result set: a pass over a large table stays in constant
- * memory. mysql2's promise connection wraps a callback connection (its `connection`), which alone can stream.
- */
-async function* streamRows(conn: Connection, sql: string, params: readonly SqlParam[]): AsyncGenerator<unknown[]> {
-  const core = (conn as unknown as { connection: CoreConnection }).connection;
-  const rows = core.query({ sql, values: params as SqlParam[], rowsAsArray: true }).stream({ highWaterMark: 1024 });
-  for await (const row of rows) yield row as unknown[];
-}
+/** Buckets of a KeySet, by the keys' top 8 bits. */
+const KEY_BUCKETS = 256;
+const BUCKET_SPAN = 2 ** (KEY_BITS - 8);
 
-/** A growing array of 52-bit keys (exact doubles) that reports whether any key occurs twice. */
+/**
+ * 52-bit keys (exact doubles), 8 bytes each, in 256 buckets by their top bits: equal keys share a bucket, and a
+ * bucket that outgrows its array copies only itself, so memory stays near 8 bytes a key instead of doubling while
+ * one big array is copied. Reports whether any key occurs twice.
+ */
 class KeySet {
-  private keys: Float64Array;
-  private n = 0;
+  private readonly buckets: Float64Array[];
+  private readonly sizes = new Uint32Array(KEY_BUCKETS);
   constructor(expected: number) {
-    this.keys = new Float64Array(Math.max(1024, Math.ceil(expected * 1.05)));
+    const per = Math.max(64, Math.ceil((expected * 1.05) / KEY_BUCKETS));
+    this.buckets = Array.from({ length: KEY_BUCKETS }, () => new Float64Array(per));
   }
   add(key: number): void {
-    if (this.n === this.keys.length) {
-      const grown = new Float64Array(Math.ceil(this.keys.length * 1.5));
-      grown.set(this.keys);
-      this.keys = grown;
+    const b = Math.min(KEY_BUCKETS - 1, Math.floor(key / BUCKET_SPAN));
+    let bucket = this.buckets[b] as Float64Array;
+    const n = this.sizes[b] as number;
+    if (n === bucket.length) {
+      const grown = new Float64Array(Math.ceil(bucket.length * 1.25) + 64);
+      grown.set(bucket);
+      this.buckets[b] = bucket = grown;
     }
-    this.keys[this.n++] = key;
+    bucket[n] = key;
+    this.sizes[b] = n + 1;
   }
   hasRepeats(): boolean {
-    const sorted = this.keys.subarray(0, this.n).sort();
-    for (let i = 1; i < sorted.length; i += 1) if (sorted[i] === sorted[i - 1]) return true;
-    return false;
+    return this.buckets.some((bucket, b) => {
+      const sorted = bucket.subarray(0, this.sizes[b]).sort();
+      for (let i = 1; i < sorted.length; i += 1) if (sorted[i] === sorted[i - 1]) return true;
+      return false;
+    });
   }
 }
 
@@ -167,7 +174,7 @@ function uniqueChecks(tp: TablePlan): UniqueCheck[] {
       // masked part makes the key NULL: a unique index admits any number of rows with a NULL in it.
       const joined = ks.length === 1 ? ks[0]?.sql ?? "" : `CONCAT(${ks.map((k) => `LENGTH(${k.sql}), ':', ${k.sql}`).join(", ")})`;
       const params = ks.length === 1 ? ks.flatMap((k) => k.params) : ks.flatMap((k) => [...k.params, ...k.params]);
-      return { index, key: { sql: `CONV(LEFT(SHA1(${joined}), ${KEY_HEX_DIGITS}), 16, 10) + 0`, params }, parts };
+      return { index, key: { sql: `UNHEX(LEFT(SHA1(${joined}), 16))`, params }, parts };
     });
 }
 
@@ -184,33 +191,47 @@ async function duplicateGroups(conn: Connection, tp: TablePlan, check: UniqueChe
   return Number(found.n ?? 0);
 }
 
+/** Adds the 8-byte keys of a GROUP_CONCAT to `keys`, as their top 52 bits. False when the batch is malformed. */
+function addBatch(keys: KeySet, batch: unknown): boolean {
+  if (batch === null || batch === undefined) return true;
+  if (!Buffer.isBuffer(batch) || batch.length % 8 !== 0) return false;
+  for (let i = 0; i < batch.length; i += 8) keys.add((batch.readUInt32BE(i) >>> 12) * 2 ** 32 + batch.readUInt32BE(i + 4));
+  return true;
+}
+
 /**
- * Duplicate masked values in every unique index the masking changes. One streamed pass over the table computes,
- * per row and index, a 52-bit key of the masked values' collation weights; Node sorts the keys of each index and
- * looks for a repeat. Only an index with a repeat (a real duplicate, or one chance in 2^52 per pair) is then grouped
- * exactly by the server, which gives the count, in the collation itself. The server's own GROUP BY over every row
- * would spill a temporary table of every masked value to disk.
+ * Duplicate masked values in every unique index the masking changes. One pass over the table in key ranges of
+ * 10,000 rows computes, per row and index, a 64-bit key of the masked values' collation weights, returned as one
+ * GROUP_CONCAT per range and index (a row with a NULL masked part has no key: a unique index admits any number of
+ * them); Node keeps 52 bits of each and looks for a repeat. Only an index with a repeat (a real duplicate, or a
+ * chance of about n²/2⁵³) is then grouped exactly by the server, in the collation itself, which gives the count.
+ * The server's own GROUP BY over every row would spill a temporary table of every masked value to disk. A table
+ * without a chunk key (masked in one transaction, so at most maxUnkeyedRows) is grouped by the server directly.
  */
 async function uniqueCollisions(conn: Connection, tp: TablePlan): Promise<PreflightProblem[]> {
   const checks = uniqueChecks(tp);
   if (checks.length === 0) return [];
-  const streamed = checks.filter((c) => c.key !== null);
-  const suspect = new Set(checks.filter((c) => c.key === null));
-  if (streamed.length > 0) {
+  const keyed = tp.key ? checks.filter((c) => c.key !== null) : [];
+  const suspect = new Set(checks.filter((c) => !keyed.includes(c)));
+  if (tp.key && keyed.length > 0) {
     const [estimate] = await conn.query<RowDataPacket[]>(
       "SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
       [tp.table.name],
     );
-    const sets = streamed.map(() => new KeySet(Number(estimate[0]?.n ?? 0)));
-    const select = streamed.map((c, i) => `${c.key?.sql} AS k${i}`).join(", ");
-    const params = streamed.flatMap((c) => c.key?.params ?? []);
-    for await (const row of streamRows(conn, `SELECT ${select} FROM ${quoteIdent(tp.table.name)}`, params)) {
-      for (let i = 0; i < sets.length; i += 1) {
-        const k = row[i];
-        if (k !== null && k !== undefined) sets[i]?.add(Number(k));
-      }
+    const sets = keyed.map(() => new KeySet(Number(estimate[0]?.n ?? 0)));
+    // A range holds at most KEY_BATCH_ROWS rows, so a batch never reaches this length (a longer one would be cut).
+    await conn.query("SET SESSION group_concat_max_len = ?", [KEY_BATCH_ROWS * 8 * 4]);
+    const bounds = await chunkBoundaries(conn, tp.table.name, tp.key, KEY_BATCH_ROWS);
+    const select = keyed.map((c, i) => `GROUP_CONCAT(${c.key?.sql} SEPARATOR '') AS k${i}`).join(", ");
+    const keyParams = keyed.flatMap((c) => c.key?.params ?? []);
+    for (let r = 0; r <= bounds.length; r += 1) {
+      const range = rangePredicate(tp.key, bounds[r - 1] ?? null, bounds[r] ?? null);
+      const row = await first(conn, `SELECT ${select} FROM ${quoteIdent(tp.table.name)} WHERE ${range.sql}`, [...keyParams, ...range.params]);
+      keyed.forEach((c, i) => {
+        if (!addBatch(sets[i] as KeySet, row[`k${i}`])) suspect.add(c);
+      });
     }
-    streamed.forEach((c, i) => {
+    keyed.forEach((c, i) => {
       if (sets[i]?.hasRepeats()) suspect.add(c);
     });
   }

@@ -110,7 +110,7 @@ describe("npm run plan (child process)", function () {
   it("shows the BigQuery transfers of stg with their data path and where the secret lives, and none in prod", () => {
     const stg = cli(["plan", "stg"]).stdout;
     expect(stg).to.match(/▸ BigQueryTransfers "bigquery"\n {2}\+ provider\.gcp "bigquery-provider"\n {6}GCP provider pinned to project shop-analytics-stg/);
-    expect(stg).to.contain('data_path s3://data-platform-stg-exports-123456789012-ap-northeast-1/exports/stg-{run_time+9h|"%Y%m%d"}*/shop/shop.users/*/*.parquet');
+    expect(stg).to.contain("data_path s3://data-platform-stg-exports-123456789012-ap-northeast-1/bigquery/shop/shop.users/current/*.parquet");
     expect(stg).to.contain("secret access key only in sensitiveParams (Pulumi secret)");
     expect(stg).to.not.contain("CREDENTIALS IN PARAMS");
     expect(cli(["plan", "prod"]).stdout).to.not.match(/gcp|BigQuery/);

@@ -6,6 +6,7 @@
  * (IAM quotas: managed policy size, white space not counted).
  */
 import { PROJECT, glueDatabaseName, physicalName } from "../../../contracts/naming";
+import { anyResourceOnlyFor } from "../../../policy/wildcardActions";
 import type { PolicyStatement } from "../../security/policy";
 import { BLOCK_TYPES, type ConfigBlock, type DeployTarget, INVOKE_CALLS, PHASES, type Phase, RESOURCE_CALLS, parseCall } from "./actions";
 
@@ -64,8 +65,10 @@ function grantFor(type: string, target: DeployTarget, action: string, phase: Pha
   const regional = (svc: string, rest: string) => `arn:${p}:${svc}:${region}:${a}:${rest}`;
   const tagged: Condition = { StringEquals: { "aws:ResourceTag/project": PROJECT, "aws:ResourceTag/environment": env } };
   const requestTagged: Condition = { StringEquals: { "aws:RequestTag/project": PROJECT, "aws:RequestTag/environment": env } };
-  if (action === "kms:CreateKey") return { sid: "CreateKeysTaggedForThisEnvironment", resources: ["*"], condition: requestTagged };
-  if (target === "*") return { sid: "NoResourceType", resources: ["*"] };
+  // A key has no name before it exists: creating one is allowed only with this environment's tags.
+  if (action === "kms:CreateKey") return { sid: "CreateKeysTaggedForThisEnvironment", resources: [anyResourceOnlyFor(action)], condition: requestTagged };
+  // Throws for an action catalogued on "*" that has a resource type after all.
+  if (target === "*") return { sid: "NoResourceType", resources: [anyResourceOnlyFor(action)] };
   const [, svc] = /^aws:([^/]+)\//.exec(type) ?? [];
   if (svc === "s3") {
     return target === "objects"

@@ -23,11 +23,13 @@ describe("the plan-time unique check compares masked values as the unique index 
       CREATE TABLE ci (id INT PRIMARY KEY, email VARCHAR(100) COLLATE utf8mb4_general_ci NOT NULL UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
       CREATE TABLE bin (id INT PRIMARY KEY, email VARCHAR(100) COLLATE utf8mb4_bin NOT NULL UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
       CREATE TABLE nopad (id INT PRIMARY KEY, email VARCHAR(100) COLLATE utf8mb4_nopad_bin NOT NULL UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+      CREATE TABLE heap (email VARCHAR(100) COLLATE utf8mb4_general_ci NULL UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
       CREATE TABLE pair (id INT PRIMARY KEY, email VARCHAR(100) COLLATE utf8mb4_bin NOT NULL, shop VARCHAR(20) COLLATE utf8mb4_general_ci NOT NULL,
         UNIQUE KEY uq_pair (email, shop)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
       INSERT INTO ci VALUES (1, 'ann@corp.test'), (2, 'bo@corp.test'), (3, 'cy@corp.test');
       INSERT INTO bin VALUES (1, 'ann@corp.test'), (2, 'bo@corp.test'), (3, 'cy@corp.test');
       INSERT INTO nopad VALUES (1, 'ann@corp.test'), (2, 'bo@corp.test'), (3, 'cy@corp.test');
+      INSERT INTO heap VALUES ('ann@corp.test'), ('bo@corp.test'), ('cy@corp.test');
       INSERT INTO pair VALUES (1, 'ann@corp.test', 'Tokyo'), (2, 'bo@corp.test', 'tokyo'), (3, 'cy@corp.test', 'Osaka');
     `);
   });
@@ -76,6 +78,13 @@ describe("the plan-time unique check compares masked values as the unique index 
     } finally {
       await db.admin.query("UPDATE pair SET shop = 'tokyo' WHERE id = 2");
     }
+  });
+
+  it("groups a table without a chunk key on the server, in its collation", async () => {
+    expect(await problemsWith("heap", "IF(`email` LIKE 'a%', 'DUP@EXAMPLE.COM', IF(`email` LIKE 'b%', 'dup@example.com', 'other@example.com'))")).to.deep.equal([
+      "unique:heap:unique index email would get 1 duplicate masked values (email: email); use hash, or a wider column",
+    ]);
+    expect(await problemsWith("heap", "CONCAT(LEFT(`email`, 2), '@example.com')")).to.deep.equal([]);
   });
 
   it("lets the server's exact recount clear a key repeat that is no duplicate", async () => {
