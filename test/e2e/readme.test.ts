@@ -62,7 +62,7 @@ const RULES: readonly Rule[] = [
   { match: /^npx data-platform plan --stack prod --json > \S+$/, run: "$0" },
   { match: /^npx data-platform plan --stack prod --diff \/tmp\/prod-plan\.json$/, run: "$0", check: (o) => expect(o).to.contain("0 to add, 0 to change, 0 to remove") },
   { match: /^npx data-platform plan --stack stg --diff HEAD$/, run: "$0" },
-  { match: /^npx data-platform -- --version$/, run: "$0", check: (o) => expect(o.trim()).to.match(/^\d+\.\d+\.\d+$/) },
+  { match: /^npx data-platform version$/, run: "$0", check: (o) => expect(o.trim()).to.match(/^\d+\.\d+\.\d+$/) },
   { match: /^npx data-platform mask strategies$/, run: "$0", check: (o) => expect(o).to.match(/^email\n {2}writes: /m) },
   { match: /^npm run qa create x --ttl 8h$/, run: "$0", exit: 2, check: (_o, e) => expect(e).to.contain("npm took --ttl as its own option") },
   { match: /^npm run config-schema$/, skip: "rewrites stacks/stack.schema.json; test/unit/stacks/configJsonSchema.test.ts checks the file is what it writes" },
