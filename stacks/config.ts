@@ -2,14 +2,17 @@
  * The one typed schema for `Pulumi.<stack>.yaml`. It is parsed once, before any resource is registered, and a bad
  * file gets one error listing every problem with its key path.
  */
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ENVIRONMENT_PATTERN, PROJECT } from "../contracts/naming";
+import { loadRules } from "../sql/masking/rules";
 import { AURORA_MAX_CLONES_PER_SOURCE, parseDuration } from "../contracts/qaStack";
 import { budgetSchema, slackSchema } from "./analyticsConfig";
 import { bigqueryProblems, bigquerySchema } from "./bigqueryConfig";
 import { quicksightProblems, quicksightSchema } from "./quicksightConfig";
 import { ianaTimezone, schedulerCron } from "./configFields";
+import { describeIssue, namespaceProblems } from "./configProblems";
 import { type GoldenConfig, goldenSchema, resolveGolden } from "./goldenConfig";
 
 /** Athena refuses a per-query cutoff below 10 MB. */
@@ -247,8 +250,9 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["exportOnly"], message: `${entry} names database ${db}, which is not in databases` });
       }
     }
+    const exportScheduleValid = schedulerCron.safeParse(c.exportSchedule.cron).success && ianaTimezone.safeParse(c.exportSchedule.timezone).success;
     const bigquery = c.bigquery === undefined ? undefined : bigquerySchema.safeParse(c.bigquery);
-    if (bigquery?.success && databasesValid && exportOnlyValid) {
+    if (bigquery?.success && databasesValid && exportOnlyValid && exportScheduleValid) {
       const problems = bigqueryProblems(bigquery.data, {
         databases: c.databases,
         exportOnly: c.exportOnly,
@@ -262,7 +266,6 @@ const schema = z
       }
     }
     const golden = c.golden === undefined ? undefined : goldenSchema.safeParse(c.golden);
-    const exportScheduleValid = schedulerCron.safeParse(c.exportSchedule.cron).success && ianaTimezone.safeParse(c.exportSchedule.timezone).success;
     if (exportScheduleValid && (golden === undefined || golden.success)) {
       const { problems } = resolveGolden(golden?.data, {
         exportCron: c.exportSchedule.cron,
@@ -348,25 +351,21 @@ function decode(value: string): unknown {
  * Validates raw Pulumi config (`{"data-platform:environment": "stg", "aws:region": "…"}`).
  * @throws ConfigError listing every problem.
  */
-export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConfig {
+export function parseConfig(raw: Readonly<Record<string, string>>, options: ParseOptions = {}): PlatformConfig {
   const input: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: string[] = namespaceProblems(Object.keys(raw));
   for (const [key, value] of Object.entries(raw)) {
     if (key === "aws:region") input.region = value;
     else if (key.startsWith(`${PROJECT}:`)) input[key.slice(PROJECT.length + 1)] = decode(value);
   }
-  const result = schema.safeParse(input);
+  const secretKeys = new Set(options.secretKeys ?? []);
+  const isSecret = (path: readonly PropertyKey[]) => secretKeys.has(keyPath(path.slice(0, 1)));
+  // reportInput: the messages show the value that was given, not only what was expected.
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) problems.push(`${keyPath([...issue.path, k])}: unknown key`);
-      } else {
-        const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-        problems.push(`${keyPath(issue.path)}: ${message}`);
-      }
-    }
-    throw new ConfigError(problems);
+    for (const issue of result.error.issues) problems.push(...describeIssue(issue, schema, keyPath, isSecret));
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const c = result.data;
   const production = isProduction(c.environment, c.protectData);
   const exportSource = c.exportSource ?? defaultExportSource(c.environment, c.protectData, c.golden?.enabled);
@@ -374,6 +373,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   const golden = resolveGolden(c.golden, { exportCron: c.exportSchedule.cron, exportTimezone: c.exportSchedule.timezone, exportSource }).golden;
   // The platform's own source cluster is the default (and only) clone source unless the qa block lists others.
   const qa = c.qa && { ...c.qa, sourceClusterIdentifiers: c.qa.sourceClusterIdentifiers ?? [c.sourceClusterIdentifier] };
+  const pathProblems = rulesFileProblems([
+    ...(qa?.enabled ? [["qa", "maskingRules", qa.maskingRules] as const] : []),
+    ...(golden ? [["golden", "maskingRules", golden.maskingRules] as const] : []),
+  ]);
+  if (pathProblems.length > 0) throw new ConfigError(pathProblems);
   return {
     ...c,
     github: c.github && {
@@ -392,7 +396,37 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
   };
 }
 
-/** Reads and validates the current stack's config. */
-export function loadConfig(): PlatformConfig {
-  return parseConfig(pulumi.runtime.allConfig());
+/** Root of this package: rules files in config are relative to it (as the golden's bundling reads them). */
+const PACKAGE_ROOT = path.resolve(__dirname, "..");
+
+/** Every masking rules file the config names must exist and be valid rules, before any resource is registered. */
+function rulesFileProblems(files: ReadonlyArray<readonly [string, string, string]>): string[] {
+  const problems: string[] = [];
+  for (const [block, key, file] of files) {
+    try {
+      loadRules(path.resolve(PACKAGE_ROOT, file));
+    } catch (err) {
+      problems.push(`${keyPath([block, key])}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return problems;
 }
+
+/** Options of {@link parseConfig}. */
+export interface ParseOptions {
+  /** Keys whose values are secrets (`data-platform:…`): their values never appear in a message. */
+  readonly secretKeys?: readonly string[];
+}
+
+/**
+ * Reads and validates the current stack's config. Secret keys come from the runtime (PULUMI_CONFIG_SECRET_KEYS, as
+ * @pulumi/pulumi's runtime/config.ts reads them), so no decrypted secret reaches an error message.
+ */
+export function loadConfig(): PlatformConfig {
+  const all = pulumi.runtime.allConfig();
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  return parseConfig(all, { secretKeys: isSecret ? Object.keys(all).filter((k) => isSecret(k)) : [] });
+}
+
+/** The one schema, for tools that derive from it (the JSON Schema of the stack file). */
+export const configSchema = schema;

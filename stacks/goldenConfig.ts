@@ -51,7 +51,7 @@ export const goldenSchema = z
     schedule: z.object({ cron: schedulerCron, timezone: ianaTimezone.optional() }).strict().optional(),
     /**
      * Hours between the start of the refresh and the export schedule. The golden is named after the export day it
-     * feeds (the day `leadHours` after it starts), so that its export gets the id the BigQuery transfers look for.
+     * feeds (the day `leadHours` after it starts), so that its export gets that day's export id.
      */
     leadHours: z.number().int().min(1).max(12).default(3),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.large").default("db.r6g.large"),

@@ -156,10 +156,6 @@ export function createPlatform(cfg: PlatformConfig) {
     ? [pulumi.all([partition, accountId]).apply(([p, a]) => userArn(p, a, env, USERS.bigQueryTransfer))]
     : [];
 
-  const alertTopicName = physicalName(env, "alerts");
-  // AWS Budgets publishes to the encrypted alert topic: it needs the key, only for that topic.
-  const alertTopicArn = pulumi.all([partition, accountId]).apply(([p, a]) => `arn:${p}:sns:${region}:${a}:${alertTopicName}`);
-  const topicPublishers = cfg.budget ? { services: [BUDGETS_SERVICE], topicArns: [alertTopicArn] } : undefined;
 
   const key = new EncryptionKey(
     "key",
@@ -180,10 +176,11 @@ export function createPlatform(cfg: PlatformConfig) {
       // the caller's rights); only through Lambda.
       lambdaDeployerArns: cfg.github ? [arnOf(DELIVERY_ROLES.deploy)] : [],
       s3ReadWritePrincipalArns: cfg.quicksight ? [arnOf(S3_KEY_ROLES.quickSight)] : [],
-      publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
+      // Services that publish to the encrypted alert topic (AWS Budgets with the `budget` block), scoped to that
+      // topic by SNS's encryption context.
+      publisherServices: ["events.amazonaws.com", "cloudwatch.amazonaws.com", ...(cfg.budget ? [BUDGETS_SERVICE] : [])],
       // The alert topic, named before it exists (it is encrypted with this key).
       encryptedTopicArns: [pulumi.interpolate`arn:${partition}:sns:${region}:${accountId}:${physicalName(env, "alerts")}`],
-      topicPublishers,
       logGroupPrefixes: [
         "/aws-glue/crawlers",
         `/aws/lambda/${physicalName(env, "")}`,
@@ -243,7 +240,7 @@ export function createPlatform(cfg: PlatformConfig) {
   }, withProvider);
 
   const alerts = new AlertTopic("alerts", {
-    topicName: alertTopicName,
+    topicName: physicalName(env, "alerts"),
     kmsKeyArn: key.arn,
     emails: cfg.alertEmails,
     accountId,

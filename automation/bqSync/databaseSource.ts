@@ -33,8 +33,9 @@ export function redactUrl(url: URL): string {
 }
 
 /**
- * mysql2 options from `mysql://user[:password]@host[:port][?ssl=true|false]`. The password comes from MYSQL_PWD when
- * set (so it stays out of shell history), else from the URL. TLS is on except for loopback hosts unless `ssl` says
+ * mysql2 options from `mysql://user[:password]@host[:port][?ssl=true|false]`. The password comes from the URL, else
+ * from MYSQL_PWD (the precedence of every command here, and of the mysql client: the command line before the
+ * environment). TLS is on except for loopback hosts unless `ssl` says
  * otherwise; for RDS, add its CA bundle with NODE_EXTRA_CA_CERTS.
  * @throws UsageError for anything that is not such a URL.
  */
@@ -51,7 +52,7 @@ export function connectionOptions(raw: string, env: NodeJS.ProcessEnv): { option
   const sslParam = url.searchParams.get("ssl");
   if (sslParam !== null && sslParam !== "true" && sslParam !== "false") throw new UsageError("--url ssl= must be true or false");
   const tls = sslParam === null ? !LOOPBACK.has(url.hostname) : sslParam === "true";
-  const password = env.MYSQL_PWD ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  const password = url.password ? decodeURIComponent(url.password) : env.MYSQL_PWD;
   return {
     options: {
       host: url.hostname.replace(/^\[|\]$/g, ""),

@@ -1,4 +1,5 @@
 /** Table lists per database, their validation and their diff: the pure core of `bq-sync`. */
+import { BOOKKEEPING_PREFIX } from "../../sql/masking";
 import { BIGQUERY_TABLE } from "../../stacks/bigqueryConfig";
 
 /** Tables per database: `{ shop: ["orders", "users"] }`. */
@@ -17,23 +18,30 @@ export interface CheckedTables {
   readonly skipped: string[];
   /** `db.table` names that are not MySQL identifiers at all. */
   readonly invalid: string[];
+  /** `db.table` names of the masking engine's bookkeeping (`_masking_*`): never data, never offered to BigQuery. */
+  readonly bookkeeping: string[];
 }
 
-/** Sorts each list, drops duplicates, and separates names BigQuery cannot take or MySQL would not produce. */
+/**
+ * Sorts each list, drops duplicates, and separates names BigQuery cannot take, names MySQL would not produce, and
+ * the masking engine's bookkeeping tables (left behind in a masked database until `mask reset`).
+ */
 export function checkTableNames(found: TableList): CheckedTables {
   const tables: TableList = {};
   const skipped: string[] = [];
   const invalid: string[] = [];
+  const bookkeeping = new Set<string>();
   for (const [db, names] of Object.entries(found)) {
     const ok = new Set<string>();
     for (const name of names) {
       if (!MYSQL_TABLE.test(name)) invalid.push(`${db}.${name}`);
+      else if (name.startsWith(BOOKKEEPING_PREFIX)) bookkeeping.add(`${db}.${name}`);
       else if (!BIGQUERY_TABLE.test(name)) skipped.push(`${db}.${name}`);
       else ok.add(name);
     }
     tables[db] = [...ok].sort();
   }
-  return { tables, skipped: skipped.sort(), invalid: invalid.sort() };
+  return { tables, skipped: skipped.sort(), invalid: invalid.sort(), bookkeeping: [...bookkeeping].sort() };
 }
 
 /** The difference between the configured list and the real one, per database. */

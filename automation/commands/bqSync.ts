@@ -50,6 +50,8 @@ export interface BqSyncResult {
   readonly unchanged: number;
   /** Real tables whose names BigQuery cannot take (`db.table`), left out. */
   readonly skipped: string[];
+  /** The masking engine's bookkeeping tables (`db._masking_*`) found in the source, never offered to BigQuery. */
+  readonly bookkeeping: string[];
   /** Glue tables that did not map to a configured table of the latest export. */
   readonly ignored: { name: string; reason: string }[];
   readonly written: boolean;
@@ -134,6 +136,7 @@ export async function bqSync(options: BqSyncOptions, sources: TableSources): Pro
     removed: diff.removed,
     unchanged: diff.unchanged,
     skipped: checked.skipped,
+    bookkeeping: checked.bookkeeping,
     ignored,
     written,
   };
@@ -150,6 +153,7 @@ export function renderBqSync(r: BqSyncResult): string {
   const nRemoved = Object.values(r.removed).flat().length;
   lines.push(`${nAdded} to add, ${nRemoved} to remove, ${r.unchanged} unchanged.`);
   if (r.skipped.length) lines.push(`Skipped (BigQuery cannot name a table with $): ${r.skipped.join(", ")}`);
+  if (r.bookkeeping.length) lines.push(`Left out (the masking engine's bookkeeping, removed by \`mask reset\`): ${r.bookkeeping.join(", ")}`);
   if (r.ignored.length) lines.push(`Ignored Glue tables: ${r.ignored.map((i) => `${i.name} (${i.reason})`).join("; ")}`);
   if (r.written) lines.push(`Updated ${path.basename(r.file)}; \`pulumi preview\` shows the transfers that change.`);
   else if (nAdded + nRemoved > 0) lines.push("Run again with --write to update the stack file.");

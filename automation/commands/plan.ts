@@ -1,11 +1,16 @@
 /** `plan <stack>`: what `pulumi up` would create, computed offline by running the real program under mocks. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PROJECT } from "../../contracts/naming";
 import { UsageError } from "../errors";
 import { checkGuardrails, mandatory } from "../plan/guardrails";
 import { resolveOutputs, runUnderMocks } from "../plan/mockRuntime";
 import { type Plan, buildPlan, renderPlan } from "../plan/render";
+import { type PlanDiff, diffPlans, renderDiff } from "../plan/diff";
 import { readStackConfig } from "../stackFiles";
+import { PACKAGE_ROOT } from "../context";
 import { DELIVERY_ROLES, roleArn } from "../../contracts/naming";
 import { deployRequests, isAdministratorOnly } from "../../infra/delivery/deployer/requests";
 import { externalPrincipalArns, permissionsSummary, policiesOfRun } from "../../policy/permissions";
@@ -96,4 +101,71 @@ export function assertNoMandatoryViolations(result: Plan): void {
   if (denied.length > 0 || findings.length > 0) throw new PermissionDenialError(denied.length, findings.length);
 }
 
-export { renderPlan };
+export { renderDiff, renderPlan };
+
+/** A plan JSON file (`plan --json > plan.json`), checked to be one. */
+function readPlanFile(file: string): Plan {
+  let doc: Partial<Plan>;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8")) as Partial<Plan>;
+  } catch (err) {
+    throw new UsageError(`--diff ${file}: not a plan JSON file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  if (!Array.isArray(doc.resources) || typeof doc.stack !== "string") throw new UsageError(`--diff ${file}: not a plan (make one with plan --json)`);
+  return { ...doc, outputs: doc.outputs ?? {}, violations: doc.violations ?? [] } as Plan;
+}
+
+function git(dir: string, args: string[], input?: Buffer) {
+  return spawnSync("git", ["-C", dir, ...args], { input, maxBuffer: 1 << 30 });
+}
+
+/**
+ * The plan of the same stack at a git ref: the ref's tree (program and stack files) is extracted to a temporary
+ * directory and planned there with this checkout's node_modules, in a child process.
+ */
+function planAtRef(ref: string, stack: string, dir: string, progress: (line: string) => void): Plan {
+  const sha = git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).stdout.toString().trim();
+  if (!sha) throw new UsageError(`--diff ${ref}: neither a plan JSON file nor a git ref of ${dir}`);
+  const prefix = git(dir, ["rev-parse", "--show-prefix"]).stdout.toString().trim();
+  const tmp = mkdtempSync(path.join(tmpdir(), "plan-base-"));
+  try {
+    progress(`planning ${stack} at ${ref} (${sha.slice(0, 12)}) in a temporary checkout…`);
+    const archive = git(dir, ["archive", "--format=tar", sha]);
+    if (archive.status !== 0) throw new Error(`git archive ${sha} failed: ${archive.stderr.toString().trim()}`);
+    const untar = spawnSync("tar", ["-x", "-C", tmp], { input: archive.stdout });
+    if (untar.status !== 0) throw new Error(`extracting ${sha} failed: ${untar.stderr.toString().trim()}`);
+    const root = path.join(tmp, prefix);
+    if (!existsSync(path.join(root, "node_modules"))) symlinkSync(path.join(PACKAGE_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "automation/main.ts", "plan", stack, "--json"], {
+      cwd: root,
+      maxBuffer: 1 << 30,
+      env: { ...process.env, INIT_CWD: root },
+    });
+    try {
+      return JSON.parse(run.stdout.toString()) as Plan;
+    } catch {
+      throw new Error(`the plan of ${stack} at ${ref} failed (exit ${run.status}): ${run.stderr.toString().trim().split("\n").slice(-3).join(" ")}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Options of {@link planDiff}. */
+export interface PlanDiffOptions extends PlanOptions {
+  /** A plan JSON file, or a git ref whose tree is planned. */
+  readonly base: string;
+  /** Resolves a path the user typed (from the caller's directory). */
+  readonly resolvePath?: (p: string) => string;
+  readonly progress?: (line: string) => void;
+}
+
+/** What the current tree adds, removes and changes against a plan file or a git ref. */
+export async function planDiff(options: PlanDiffOptions): Promise<PlanDiff> {
+  const progress = options.progress ?? (() => undefined);
+  const file = (options.resolvePath ?? path.resolve)(options.base);
+  const before = existsSync(file) ? readPlanFile(file) : planAtRef(options.base, options.stack, options.dir ?? process.cwd(), progress);
+  if (before.stack !== options.stack) throw new UsageError(`--diff ${options.base} is a plan of stack "${before.stack}", not "${options.stack}"`);
+  progress(`planning ${options.stack} in the working tree…`);
+  return diffPlans(before, await plan(options), options.base);
+}

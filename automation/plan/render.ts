@@ -52,7 +52,7 @@ export function buildPlan(args: {
  * Short type: `aws:s3/bucket:Bucket` → `s3.Bucket`, `gcp:bigquery/dataset:Dataset` → `bigquery.Dataset`,
  * `pulumi:providers:gcp` → `provider.gcp`; components keep their `platform:` token's class.
  */
-function shortType(type: string): string {
+export function shortType(type: string): string {
   const cloud = /^(?:aws|gcp):([^/]+)\/[^:]+:(.+)$/.exec(type);
   if (cloud) return `${cloud[1]}.${cloud[2]}`;
   const provider = /^pulumi:providers:(.+)$/.exec(type);
@@ -60,7 +60,33 @@ function shortType(type: string): string {
   return type.split(":").pop() ?? type;
 }
 
-/** The human-readable plan. */
+/** Detail lines longer than this wrap at list separators (`, `, ` | `, ` and `), with a hanging indent. */
+export const WRAP_WIDTH = 160;
+
+/** Wraps one line at list separators; a piece longer than the width (an ARN) is never cut. */
+export function wrapLine(line: string, width = WRAP_WIDTH): string[] {
+  if (line.length <= width) return [line];
+  const indent = `${/^\s*/.exec(line)?.[0] ?? ""}    `;
+  const pieces = line.split(/(?<=, | \| | and )/);
+  const lines: string[] = [];
+  let current = "";
+  for (const piece of pieces) {
+    if (current !== "" && current.length + piece.length > width) {
+      lines.push(current.trimEnd());
+      current = indent + piece;
+    } else current += piece;
+  }
+  lines.push(current.trimEnd());
+  return lines;
+}
+
+/**
+ * Sections of the summary, in order, each a few lines ahead of the detail: resources by type, protected resources,
+ * guardrails, permissions.
+ */
+export const SUMMARY_SECTIONS: Array<(plan: Plan) => string[]> = [renderCounts, renderProtected, renderViolations, (plan) => renderPermissions(plan.permissions)];
+
+/** The human-readable plan, like `pulumi preview`: the summary first, then every resource, then the outputs. */
 export function renderPlan(plan: Plan): string {
   const out: string[] = [];
   const children = new Map<string | undefined, Plan["resources"]>();
@@ -74,13 +100,15 @@ export function renderPlan(plan: Plan): string {
 
   out.push(`Offline plan for ${plan.project} stack "${plan.stack}" (mocked: no cloud calls, account ${plan.mockAccountId}, region ${plan.region})`);
   out.push("");
+  for (const section of SUMMARY_SECTIONS) out.push(...section(plan));
+  out.push("Resources:", "");
 
   const walk = (r: Plan["resources"][number], depth: number) => {
     const pad = "  ".repeat(depth);
     const tag = r.custom ? "+" : "▸";
     const flags = r.protect && r.custom ? "  [protected]" : "";
     out.push(`${pad}${tag} ${shortType(r.type)} "${r.name}"${flags}`);
-    for (const line of r.details) out.push(`${pad}    ${line}`);
+    for (const line of r.details) out.push(...wrapLine(`${pad}    ${line}`));
     for (const child of children.get(r.urn) ?? []) walk(child, depth + 1);
   };
   for (const r of roots) {
@@ -88,16 +116,33 @@ export function renderPlan(plan: Plan): string {
     out.push("");
   }
 
-  out.push(...renderViolations(plan));
-  out.push(...renderPermissions(plan.permissions));
-  const s = plan.summary;
-  out.push(`${s.resources} resources in ${s.components} components would be created; ${s.protected} protected.`);
   const outputs = Object.entries(plan.outputs);
   if (outputs.length > 0) {
-    out.push("", "Stack outputs:");
+    out.push("Stack outputs:");
     for (const [k, v] of outputs) out.push(`  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
   }
   return out.join("\n");
+}
+
+/** The totals and the resources per type, most numerous first. */
+function renderCounts(plan: Plan): string[] {
+  const s = plan.summary;
+  const custom = Object.entries(s.byType).filter(([type]) => plan.resources.some((r) => r.custom && r.type === type));
+  custom.sort(([a, n], [b, m]) => m - n || shortType(a).localeCompare(shortType(b)));
+  const width = Math.max(...custom.map(([t]) => shortType(t).length));
+  return [
+    `${s.resources} resources in ${s.components} components would be created; ${s.protected} protected.`,
+    "By type:",
+    ...custom.map(([t, n]) => `  ${shortType(t).padEnd(width)}  ${n}`),
+    "",
+  ];
+}
+
+/** Protected resources by name: `pulumi destroy` and replacements stop at these. */
+function renderProtected(plan: Plan): string[] {
+  const protectedOnes = plan.resources.filter((r) => r.custom && r.protect);
+  if (protectedOnes.length === 0) return ["Protected: none.", ""];
+  return ["Protected (pulumi refuses to delete or replace them):", ...protectedOnes.map((r) => `  ${shortType(r.type)} "${r.name}"`), ""];
 }
 
 /** The Permissions section: figures, then each denial with its reason and each static finding. */

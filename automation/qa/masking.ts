@@ -2,7 +2,7 @@
  * Masking a fresh clone before anyone is handed it. The orchestrator calls a `MaskingRunner` right after `up`; the
  * real one runs the masking engine's own CLI as a child process:
  *
- *   tsx automation/main.ts mask run --url mysql://<user>@127.0.0.1:<port>/<db> --rules <rules> --json
+ *   tsx automation/main.ts mask run --url mysql://<user>@127.0.0.1:<port>/<db> --rules <rules> --json --yes
  *
  * with the password in MYSQL_PWD and the salt in MASKING_SALT (never in argv, where `ps` would show them), through a
  * tunnel to the clone's private endpoint. `mask run` verifies its own work: exit 0 = masked and verified, 2 = usage
@@ -80,6 +80,8 @@ export function maskCommandArgs(repoRoot: string, rulesPath: string, user: strin
     "--rules",
     path.resolve(repoRoot, rulesPath),
     "--json",
+    // The clone was made to be masked; no one is there to confirm.
+    "--yes",
   ];
 }
 

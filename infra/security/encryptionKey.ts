@@ -98,12 +98,6 @@ export interface EncryptionKeyArgs {
    */
   readonly encryptedTopicArns?: readonly pulumi.Input<string>[];
   /**
-   * Service principals that may use the key only to publish to the named topics: the statement is pinned to SNS's
-   * encryption context `aws:sns:topicArn`, which SNS sets on every data key of an encrypted topic. For services
-   * such as AWS Budgets whose documentation gives no confused-deputy condition key for KMS. Default none.
-   */
-  readonly topicPublishers?: { readonly services: readonly string[]; readonly topicArns: readonly pulumi.Input<string>[] };
-  /**
    * Let CloudWatch Logs encrypt log groups whose names start with one of these prefixes (e.g. the Glue crawler's
    * `/aws-glue/crawlers` and the platform's `/aws/lambda/data-platform-<env>-`). Default none.
    */
@@ -224,16 +218,6 @@ export class EncryptionKey extends pulumi.ComponentResource {
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: THIS_KEY,
         Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [...args.encryptedTopicArns] } },
-      });
-    }
-    if (args.topicPublishers && args.topicPublishers.services.length > 0) {
-      statements.push({
-        Sid: "ServicesPublishToNamedTopics",
-        Effect: "Allow",
-        Principal: { Service: [...args.topicPublishers.services] },
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: THIS_KEY,
-        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [...args.topicPublishers.topicArns] } },
       });
     }
     if (args.logGroupPrefixes?.length) {

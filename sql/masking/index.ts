@@ -7,6 +7,8 @@ export { STRATEGY_CATALOGUE, type StrategyInfo } from "./catalogue";
 export type { ConnectionOptions, MaskConnection } from "./connection";
 export type { Finding } from "./detect";
 export { MaskingError, MaskingUsageError, RulesError } from "./errors";
+export { DONE_TABLE } from "./bookkeeping";
+export { BOOKKEEPING_PREFIX } from "./ident";
 export type { FindingKind } from "./names";
 export type { PreflightProblem } from "./preflight";
 export { type PreviewOptions, type PreviewReport, type ResetOptions, type ResetReport, type TablePreview, preview, reset } from "./preview";

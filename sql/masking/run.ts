@@ -133,8 +133,11 @@ async function defaultConcurrency(conn: Connection): Promise<number> {
 }
 
 /** One run per database at a time; the lock dies with its session, so a killed run never blocks the next. */
-async function withRunLock<R>(conn: Connection, database: string, waitSeconds: number, fn: () => Promise<R>): Promise<R> {
+async function withRunLock<R>(conn: Connection, database: string, waitSeconds: number, onWait: (message: string) => void, fn: () => Promise<R>): Promise<R> {
   const name = `dpmask:${createHash("sha256").update(database).digest("hex").slice(0, 40)}`;
+  // A wait is never silent: say who is waiting for what, and for how long at most.
+  const [free] = await conn.query<RowDataPacket[]>("SELECT IS_FREE_LOCK(?) AS free", [name]);
+  if (Number(free[0]?.free) !== 1) onWait(`another masking run holds the lock on ${database}; waiting up to ${waitSeconds}s for it`);
   const [got] = await conn.query<RowDataPacket[]>("SELECT GET_LOCK(?, ?) AS got", [name, waitSeconds]);
   if (Number(got[0]?.got) !== 1) throw new MaskingError(`another masking run holds the lock on ${database}; try again when it has finished`);
   try {
@@ -178,7 +181,7 @@ export async function run(options: RunOptions): Promise<RunReport> {
     // Refused here, before anything is written, when the binary log would keep the originals.
     const profile = await readProfile(conn);
     await guardBinlog(conn, profile);
-    return withRunLock(conn, resolved.database, options.lockWaitSeconds ?? 30, async () => {
+    return withRunLock(conn, resolved.database, options.lockWaitSeconds ?? 30, (m) => report("plan", m), async () => {
       const present = await existingBookkeeping(conn, schema.database);
       let state = present.has(T.state) ? await readState(conn) : null;
       const resumed = state !== null;

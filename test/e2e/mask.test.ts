@@ -41,8 +41,9 @@ describe("npm run mask (child process)", function () {
     const db = await fresh("cli_scan");
     const { code, stdout, stderr } = await cli(["scan", "--url", db.url, "--rules", rulesFile("partial.yaml", partialRules()), "--json"], env(db)).result;
     expect(code, stderr).to.equal(1);
-    const report = JSON.parse(stdout) as { uncovered: Array<Record<string, string>>; covered: Array<Record<string, string>> };
-    expect(Object.keys(report).sort()).to.deep.equal(["covered", "uncovered"]);
+    const report = JSON.parse(stdout) as { uncovered: Array<Record<string, string>>; covered: Array<Record<string, string>>; error: { exitCode: number } };
+    expect(Object.keys(report).sort()).to.deep.equal(["covered", "error", "uncovered"]);
+    expect(report.error).to.include({ name: "CheckFailedError", exitCode: 1 });
     for (const f of report.uncovered) expect(Object.keys(f).sort()).to.deep.equal(["column", "kind", "reason", "rule", "strategies", "table"]);
     for (const c of report.covered) expect(Object.keys(c).sort()).to.deep.equal(["column", "strategy", "table"]);
     expect(report.uncovered.map(({ table, column, reason, rule, kind }) => ({ table, column, reason, rule, kind }))).to.deep.equal([

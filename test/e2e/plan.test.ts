@@ -31,7 +31,8 @@ describe("npm run plan (child process)", function () {
     expect(code).to.equal(0);
     expect(stdout).to.contain('▸ GoldenRefresh "golden"');
     expect(stdout).to.match(/state machine data-platform-prod-golden-refresh \(STANDARD\): \d+ states, 17 tasks, timeout 43200s/);
-    expect(stdout).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-publish, data-platform-prod-golden-export");
+    // Long lines wrap, continuing indented on the next line.
+    expect(stdout.replace(/\n\s+/g, " ")).to.contain("invokes data-platform-prod-golden-cluster, data-platform-prod-golden-mask, data-platform-prod-golden-publish, data-platform-prod-golden-export");
     expect(stdout).to.contain("retries: bounded on every task; catch: 15 of 17 tasks");
     expect(stdout).to.match(/logs ALL with execution data → arn:aws:logs:ap-northeast-1:123456789012:log-group:\/aws\/vendedlogs\/states\/data-platform-prod-golden-refresh:\*; tracing off/);
     expect(stdout).to.contain("schedule data-platform-prod-golden-refresh: cron(0 21 * * ? *) in Asia/Tokyo");
@@ -109,7 +110,7 @@ describe("npm run plan (child process)", function () {
   it("shows the BigQuery transfers of stg with their data path and where the secret lives, and none in prod", () => {
     const stg = cli(["plan", "stg"]).stdout;
     expect(stg).to.match(/▸ BigQueryTransfers "bigquery"\n {2}\+ provider\.gcp "bigquery-provider"\n {6}GCP provider pinned to project shop-analytics-stg/);
-    expect(stg).to.contain('data_path s3://data-platform-stg-exports-123456789012-ap-northeast-1/exports/stg-{run_time+9h|"%Y%m%d"}*/shop/shop.users/*/*.parquet');
+    expect(stg).to.contain("data_path s3://data-platform-stg-exports-123456789012-ap-northeast-1/bigquery/shop/shop.users/current/*.parquet");
     expect(stg).to.contain("secret access key only in sensitiveParams (Pulumi secret)");
     expect(stg).to.not.contain("CREDENTIALS IN PARAMS");
     expect(cli(["plan", "prod"]).stdout).to.not.match(/gcp|BigQuery/);

@@ -86,7 +86,7 @@ describe("npm run qa (child process)", function () {
     const { code, stdout } = qa(["create", "Bad", "--json"]);
     expect(code).to.equal(2);
     expect(JSON.parse(stdout)).to.deep.equal({
-      error: { name: "UsageError", message: 'clone name "Bad" must be lower-case letters, digits and single hyphens, start with a letter and not end with a hyphen' },
+      error: { exitCode: 2, name: "UsageError", message: 'clone name "Bad" must be lower-case letters, digits and single hyphens, start with a letter and not end with a hyphen' },
     });
   });
 

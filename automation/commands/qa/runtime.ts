@@ -18,11 +18,6 @@ import type { ReapResult } from "./reap";
 /** Repository root: the inline program, the masking engine and the stack files live here. */
 export const REPO_ROOT = path.resolve(__dirname, "../../..");
 
-/** Platform stack whose qa block applies when --stack is not given: $DATA_PLATFORM_STACK, else stg. */
-export function defaultStack(): string {
-  return process.env.DATA_PLATFORM_STACK || "stg";
-}
-
 /** Owner tag when --owner is not given: $QA_OWNER, else the login name. */
 export function defaultOwner(): string {
   if (process.env.QA_OWNER) return process.env.QA_OWNER;

@@ -1,6 +1,12 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { readDatabaseTables } from "../../../automation/bqSync/databaseSource";
-import { type TestDatabase, emptyDatabase } from "../../support/masking";
+import { bqSync } from "../../../automation/commands/bqSync";
+import { parseRules, run } from "../../../sql/masking";
+import { TEST_SALT, type TestDatabase, emptyDatabase } from "../../support/masking";
+import { REPO_ROOT } from "../../support/pulumi";
 
 describe("bq-sync --from database against a real MariaDB", () => {
   let db: TestDatabase;
@@ -37,5 +43,35 @@ describe("bq-sync --from database against a real MariaDB", () => {
     expect(error).to.have.property("name", "UsageError");
     expect(String((error as Error).message)).to.not.contain("wrong-password");
     expect(String((error as Error).message).split("\n")).to.have.length(1);
+  });
+
+  it("never offers a masked database's _masking_* bookkeeping to BigQuery", async () => {
+    const masked = await emptyDatabase("bq_masked");
+    const dir = mkdtempSync(path.join(tmpdir(), "bq-masked-"));
+    try {
+      await masked.admin.query("CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL)");
+      await masked.admin.query("INSERT INTO users VALUES (1, 'a@shop.test'), (2, 'b@shop.test')");
+      const report = await run({ connection: masked.connection, rules: parseRules("tables:\n  users:\n    email: email\n"), salt: TEST_SALT });
+      expect(report.complete).to.equal(true);
+      const url = masked.url.replace(/\/[^/]*$/, "/");
+      const real = await readDatabaseTables({ url, databases: [masked.name], env: { MYSQL_PWD: masked.password } });
+      // The source sees the bookkeeping, as it is really there ...
+      expect(real[masked.name]).to.include.members(["users", "_masking_state", "_masking_chunks"]);
+      // ... and bq-sync leaves it out. stg names the database `shop`; the real list is read under that name, and
+      // without stg's exportOnly every table of it would be offered.
+      copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      const stg = readFileSync(path.join(REPO_ROOT, "Pulumi.stg.yaml"), "utf8");
+      writeFileSync(path.join(dir, "Pulumi.stg.yaml"), stg.replace(/ {2}data-platform:exportOnly:\n( {4}- .*\n)+/, ""));
+      const result = await bqSync(
+        { stack: "stg", dir, from: "database", url },
+        { catalog: () => Promise.reject(new Error("not asked")), database: async () => ({ shop: real[masked.name] ?? [] }) },
+      );
+      expect(Object.values(result.added).flat()).to.deep.equal([]);
+      expect(result.bookkeeping).to.include.members(["shop._masking_state", "shop._masking_chunks"]);
+      expect(result.bookkeeping.every((t) => t.startsWith("shop._masking_"))).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await masked.admin.end();
+    }
   });
 });

@@ -59,6 +59,8 @@ describe("cost budget (config budget)", function () {
     it("lets Budgets use the CMK only for data keys of the alert topic", () => {
       const s = keyPolicy(run).filter((x) => JSON.stringify(x.Principal).includes("budgets.amazonaws.com"));
       expect(s).to.have.length(1);
+      expect(s[0].Sid).to.equal("ServicesPublishToEncryptedTopics");
+      expect(s[0].Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]);
       expect(s[0].Action).to.have.members(["kms:GenerateDataKey", "kms:Decrypt"]);
       expect(s[0].Condition).to.deep.equal({ StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": [TOPIC_ARN] } });
     });

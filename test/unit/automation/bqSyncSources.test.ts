@@ -91,10 +91,11 @@ describe("bq-sync database source", () => {
     expect(rowsToTables(rows, ["shop", "crm"])).to.deep.equal({ shop: ["orders", "users"], crm: [] });
   });
 
-  it("takes the password from MYSQL_PWD before the URL, and never shows it", () => {
-    const fromEnv = connectionOptions("mysql://reader:in-url@db.internal:3307", { MYSQL_PWD: "from-env" });
-    expect(fromEnv.options).to.include({ host: "db.internal", port: 3307, user: "reader", password: "from-env" });
-    expect(fromEnv.display).to.equal("mysql://reader@db.internal:3307");
+  it("takes the password from the URL before MYSQL_PWD, and never shows it", () => {
+    const fromUrl = connectionOptions("mysql://reader:in-url@db.internal:3307", { MYSQL_PWD: "from-env" });
+    expect(fromUrl.options).to.include({ host: "db.internal", port: 3307, user: "reader", password: "in-url" });
+    expect(fromUrl.display).to.equal("mysql://reader@db.internal:3307");
+    expect(connectionOptions("mysql://reader@db.internal:3307", { MYSQL_PWD: "from-env" }).options.password).to.equal("from-env");
     expect(connectionOptions("mysql://reader:p%40ss@db.internal", {}).options.password).to.equal("p@ss");
   });
 

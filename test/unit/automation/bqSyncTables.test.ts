@@ -39,6 +39,13 @@ describe("bq-sync diff", () => {
     expect(checked.tables).to.deep.equal({ shop: ["Orders", "users"] });
     expect(checked.skipped).to.deep.equal(["shop.tmp$1"]);
     expect(checked.invalid).to.have.members(["shop.a b", "shop.123", `shop.${"x".repeat(65)}`]);
+    expect(checked.bookkeeping).to.deep.equal([]);
+  });
+
+  it("never offers the masking engine's bookkeeping tables, and lists them apart", () => {
+    const checked = checkTableNames({ shop: ["users", "_masking_state", "_masking_chunks", "masking_rules"], crm: ["_masking_samples"] });
+    expect(checked.tables).to.deep.equal({ shop: ["masking_rules", "users"], crm: [] });
+    expect(checked.bookkeeping).to.deep.equal(["crm._masking_samples", "shop._masking_chunks", "shop._masking_state"]);
   });
 });
 

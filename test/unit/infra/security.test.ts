@@ -89,9 +89,9 @@ describe("EncryptionKey", () => {
     }
   });
 
-  it("lets EventBridge and CloudWatch use the key only for the alert topic (by encryption context, not aws:SourceAccount)", () => {
+  it("lets EventBridge, CloudWatch and (with a budget, as in stg) Budgets use the key only for the alert topic (by encryption context, not aws:SourceAccount)", () => {
     const svc = sid("ServicesPublishToEncryptedTopics");
-    expect(svc?.Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com"]);
+    expect(svc?.Principal.Service).to.have.members(["events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"]);
     expect(svc?.Condition).to.deep.equal({ StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": ["arn:aws:sns:ap-northeast-1:123456789012:data-platform-stg-alerts"] } });
   });
 
@@ -99,6 +99,8 @@ describe("EncryptionKey", () => {
     const prod = await runPlatform("prod");
     const use = statements(find(prod.resources, "aws:kms/key:Key", "key").inputs.policy).find((s) => s.Sid === "PlatformRolesUseKey");
     expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.include("arn:aws:iam::123456789012:role/analytics-readers");
+    // prod has no bigquery block, so no publisher role is named.
+    expect(use?.Condition.ArnEquals["aws:PrincipalArn"]).to.not.include("arn:aws:iam::123456789012:role/data-platform-prod-bigquery-publish");
   });
 });
 

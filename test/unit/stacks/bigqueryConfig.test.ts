@@ -65,7 +65,7 @@ describe("bigquery config block", () => {
   it("rejects schedules that run more than once a day", () => {
     for (const schedule of ["every 12 hours", "every 30 minutes", "every 1 hours"]) {
       expect(problemsOf({ [BQ]: { ...valid, schedule } }), schedule).to.deep.equal([
-        `${BQ}.schedule: must run at most once a day: each run reloads the whole day's export`,
+        `${BQ}.schedule: must run at most once a day: each run reloads the whole day's export; got the string "${schedule}"`,
       ]);
     }
   });
@@ -79,7 +79,7 @@ describe("bigquery config block", () => {
 
   it("rejects a schedule without a time of day, which the publisher could not keep clear of", () => {
     expect(problemsOf({ [BQ]: { ...valid, schedule: "every 24 hours" } })).to.deep.equal([
-      `${BQ}.schedule: must name a time of day in UTC, such as "every day 03:00": the files a transfer loads are replaced only away from that time`,
+      `${BQ}.schedule: must name a time of day in UTC, such as "every day 03:00": the files a transfer loads are replaced only away from that time; got the string "every 24 hours"`,
     ]);
   });
 

@@ -23,6 +23,51 @@ describe("stack config schema", () => {
     expect(cfg.exportSchedule).to.deep.equal({ cron: "0 0 * * ? *", timezone: "Asia/Tokyo" });
   });
 
+  it("reports a bad time zone by its key path in a stack with BigQuery, instead of throwing", () => {
+    expect(problemsOf(stackConfig("stg", { "data-platform:exportSchedule": { cron: "0 0 * * ? *", timezone: "Asia/Tokio" } }))).to.deep.equal([
+      'data-platform:exportSchedule.timezone: must be an IANA time zone such as Asia/Tokyo; got the string "Asia/Tokio"',
+    ]);
+  });
+
+  it("says what was expected and what was given, never a secret's value", () => {
+    const raw = stackConfig("stg", {
+      "data-platform:exportRetentionDays": "14 days",
+      "data-platform:databases": "shop",
+      "data-platform:snapshotType": "clustr",
+      "data-platform:alertEmails": "hunter2-secret",
+    });
+    expect(problemsOf(raw)).to.include.members([
+      'data-platform:exportRetentionDays: expected a number, got the string "14 days"',
+      'data-platform:databases: expected a list, got the string "shop"',
+      'data-platform:snapshotType: expected one of "cluster", "instance", got the string "clustr"',
+    ]);
+    let message = "";
+    try {
+      parseConfig(raw, { secretKeys: ["data-platform:alertEmails"] });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.contain("data-platform:alertEmails: expected a list, got a secret value").and.not.contain("hunter2");
+  });
+
+  it("names a misspelled namespace and key with a suggestion, instead of ignoring them", () => {
+    const qa = JSON.parse(stackConfig("stg")["data-platform:qa"]) as Record<string, unknown>;
+    expect(problemsOf(stackConfig("stg", { "data-platfrom:exportOnly": ["shop.users"], "data-platform:qa": { ...qa, maxTTL: "3d" } }))).to.deep.equal([
+      'data-platfrom:exportOnly: unknown namespace "data-platfrom"; did you mean "data-platform"?',
+      'data-platform:qa.maxTTL: unknown key; did you mean "maxTtl"?',
+    ]);
+    expect(problemsOf(stackConfig("stg", { "data-platform:qa": { ...qa, connect: { via: "bastoin" } } }))).to.deep.equal([
+      'data-platform:qa.connect.via: expected one of "bastion", "ssm", got the string "bastoin"',
+    ]);
+  });
+
+  it("checks the masking rules files the config names before any resource: missing or invalid is a config error", () => {
+    const qa = JSON.parse(stackConfig("stg")["data-platform:qa"]) as Record<string, unknown>;
+    const problems = problemsOf(stackConfig("stg", { "data-platform:qa": { ...qa, maskingRules: "sql/nope.yaml" } }));
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^data-platform:qa\.maskingRules: rules file not found: \/.*sql\/nope\.yaml$/);
+  });
+
   it("lists every problem at once, each with its key path", () => {
     const problems = problemsOf(
       stackConfig("stg", {
@@ -53,15 +98,15 @@ describe("stack config schema", () => {
       stackConfig("stg", { "data-platform:sourceClusterIdentifier": undefined, "data-platform:alertEmails": undefined, "aws:region": undefined }),
     );
     expect(problems).to.include.members([
-      "data-platform:sourceClusterIdentifier: is required",
-      "data-platform:alertEmails: is required",
-      "aws:region: is required",
+      "data-platform:sourceClusterIdentifier: is required (a string)",
+      "data-platform:alertEmails: is required (a list)",
+      "aws:region: is required (a string)",
     ]);
   });
 
   it("rejects unknown keys in the project namespace, so a typo is not silently ignored", () => {
     expect(problemsOf(stackConfig("stg", { "data-platform:exportRetentionDay": 3 }))).to.deep.equal([
-      "data-platform:exportRetentionDay: unknown key",
+      'data-platform:exportRetentionDay: unknown key; did you mean "exportRetentionDays"?',
     ]);
   });
 
@@ -124,7 +169,7 @@ describe("stack config schema", () => {
 
     it("never allows more clones per source than Aurora's 15", () => {
       expect(problemsOf(qa({ maxClonesPerSource: 16 }))).to.deep.equal([
-        "data-platform:qa.maxClonesPerSource: must be at most 15 (Aurora's copy-on-write clone limit per source)",
+        "data-platform:qa.maxClonesPerSource: must be at most 15 (Aurora's copy-on-write clone limit per source); got the number 16",
       ]);
       expect(parseConfig(qa({ maxClonesPerSource: 15 })).qa?.maxClonesPerSource).to.equal(15);
     });
@@ -206,9 +251,9 @@ describe("stack config schema", () => {
     it("requires the stack's own state folder, region and key", () => {
       const rest = Object.fromEntries(Object.entries(github).filter(([k]) => !["statePrefix", "stateRegion", "stateKeyArn"].includes(k)));
       expect(problemsOf(stackConfig("stg", { "data-platform:github": rest }))).to.have.members([
-        "data-platform:github.statePrefix: is required",
-        "data-platform:github.stateRegion: is required",
-        "data-platform:github.stateKeyArn: is required",
+        "data-platform:github.statePrefix: is required (a string)",
+        "data-platform:github.stateRegion: is required (a string)",
+        "data-platform:github.stateKeyArn: is required (a string)",
       ]);
     });
 
@@ -226,12 +271,12 @@ describe("stack config schema", () => {
         }),
       );
       expect(problems).to.have.members([
-        'data-platform:github.repository: must be "owner/repo"',
-        "data-platform:github.stateBucket: must be an S3 bucket name",
-        'data-platform:github.statePrefix: must be a path such as "data-platform/stg" (lower case, no leading or trailing "/")',
-        "data-platform:github.stateRegion: must be an AWS region such as ap-northeast-1",
-        "data-platform:github.stateKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
-        "data-platform:github.deployEnviroment: unknown key",
+        'data-platform:github.repository: must be "owner/repo"; got the string "no-slash"',
+        'data-platform:github.stateBucket: must be an S3 bucket name; got the string "Bad_Bucket"',
+        'data-platform:github.statePrefix: must be a path such as "data-platform/stg" (lower case, no leading or trailing "/"); got the string "/stg/.pulumi"',
+        'data-platform:github.stateRegion: must be an AWS region such as ap-northeast-1; got the string "tokyo"',
+        'data-platform:github.stateKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got the string "alias/pulumi"',
+        'data-platform:github.deployEnviroment: unknown key; did you mean "deployEnvironment"?',
       ]);
     });
   });

@@ -50,7 +50,7 @@ describe("GitHub workflows", () => {
         for (const [name, job] of Object.entries(w.jobs)) {
           const perms = job.permissions ?? {};
           const usesOidc = job.steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
-          const comments = job.steps.some((s) => s.with?.["comment-on-pr"] === true);
+          const comments = job.steps.some((s) => s.with?.["comment-on-pr"] === true || s.uses?.startsWith("marocchino/sticky-pull-request-comment@"));
           expect(perms["id-token"], `${f} ${name} id-token`).to.equal(usesOidc ? "write" : undefined);
           expect(perms["pull-requests"], `${f} ${name} pull-requests`).to.equal(comments ? "write" : undefined);
           const writes = Object.entries(perms).filter(([k, v]) => v === "write" && k !== "id-token" && k !== "pull-requests");
@@ -109,8 +109,15 @@ describe("GitHub workflows", () => {
     it("tests and plans both stacks offline, with no cloud credentials at all", () => {
       const runs = w.jobs.test.steps.map((s) => s.run);
       expect(runs).to.include.members(["npm test", "npm run plan -- stg", "npm run plan -- prod"]);
-      expect(Object.keys(w.jobs)).to.deep.equal(["test"]);
+      expect(Object.keys(w.jobs)).to.deep.equal(["test", "plan-diff"]);
       expect(w.jobs.test.permissions).to.equal(undefined);
+    });
+    it("posts the offline plan diff against the base branch as a comment, per stack, with no cloud credentials", () => {
+      const job = w.jobs["plan-diff"];
+      expect(job.permissions).to.deep.equal({ contents: "read", "pull-requests": "write" });
+      expect(job.steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))).to.equal(false);
+      expect(job.steps.map((s) => s.run ?? "").join("\n")).to.contain('npx data-platform plan --stack "$STACK" --diff "origin/${BASE_REF}"');
+      expect(job.steps.find((s) => s.uses?.startsWith("marocchino/sticky-pull-request-comment@"))?.with).to.include({ path: "plan-diff.md" });
     });
     it("runs once per pull request, cancelling superseded runs", () => {
       expect(w.concurrency).to.deep.equal({ group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });

@@ -30,9 +30,9 @@ describe("QA connect paths and the masking command line", () => {
     expect(lines[1]).to.equal("mysql --host 127.0.0.1 --port 13306 --user admin --password");
   });
 
-  it("runs mask run with the URL, rules and --json, and never puts the password or salt in argv", () => {
+  it("runs mask run with the URL, rules, --json and --yes, and never puts the password or salt in argv", () => {
     const args = maskCommandArgs("/repo", "sql/masking.yaml", "admin", 40000, "shop");
-    expect(args.slice(2)).to.deep.equal(["/repo/automation/main.ts", "mask", "run", "--url", "mysql://admin@127.0.0.1:40000/shop", "--rules", "/repo/sql/masking.yaml", "--json"]);
+    expect(args.slice(2)).to.deep.equal(["/repo/automation/main.ts", "mask", "run", "--url", "mysql://admin@127.0.0.1:40000/shop", "--rules", "/repo/sql/masking.yaml", "--json", "--yes"]);
     expect(args[0]).to.equal("--import");
     expect(args.join(" ")).to.not.match(/pwd|password|salt/i);
   });
