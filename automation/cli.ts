@@ -77,12 +77,14 @@ export function buildCli(io: Io, out: CommandOutput, env: NodeJS.ProcessEnv = pr
     .action(async (positional: string | undefined, opts: StackFlags & { program?: string; diff?: string }) => {
       const { stack, dir } = stackOf(opts, positional);
       const program = opts.program === undefined ? undefined : userPath(opts.program);
+      const started = Date.now();
+      const progress = (l: string) => io.stderr(`[plan ${((Date.now() - started) / 1000).toFixed(1)}s] ${l}\n`);
       if (opts.diff !== undefined) {
-        const diff = await planDiff({ stack, dir, program, base: opts.diff, resolvePath: (p) => userPath(p), progress: (l) => io.stderr(`${l}\n`) });
+        const diff = await planDiff({ stack, dir, program, base: opts.diff, resolvePath: (p) => userPath(p), progress });
         out.set(diff, renderDiff(diff));
         return;
       }
-      const result = await plan({ stack, dir, program });
+      const result = await plan({ stack, dir, program, progress });
       out.set(result, renderPlan(result));
       // The whole plan is printed first, so the violations are read in context; then the command fails (exit 1).
       assertNoMandatoryViolations(result);

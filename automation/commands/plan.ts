@@ -24,6 +24,8 @@ export interface PlanOptions {
    * (stacks/platform.ts). Lets the plan and its guardrails run over another program, e.g. a test fixture.
    */
   readonly program?: string;
+  /** Receives a line per phase (the CLI prints them on stderr with the time elapsed). */
+  readonly progress?: (line: string) => void;
 }
 
 /** Mandatory guardrail violations. The plan has been printed by then; exit code 1 (see automation/main.ts). */
@@ -49,6 +51,8 @@ async function loadProgram(program: string | undefined): Promise<() => unknown> 
  */
 export async function plan(options: PlanOptions): Promise<Plan> {
   const sc = readStackConfig(options.stack, options.dir ?? process.cwd());
+  const progress = options.progress ?? (() => undefined);
+  progress(`running the program of stack ${options.stack} under mocks`);
   const run = await runUnderMocks(
     async () => (await loadProgram(options.program))(),
     { project: PROJECT, stack: options.stack, config: sc.config, secretKeys: sc.secretKeys },
@@ -64,6 +68,7 @@ export async function plan(options: PlanOptions): Promise<Plan> {
         administratorOnly: (r: object) => isAdministratorOnly(r as Parameters<typeof isAdministratorOnly>[0]),
       }
     : undefined;
+  progress(`${run.resources.length} resources registered; simulating their permissions and checking the guardrails`);
   const permissions = await permissionsSummary({
     policies,
     resources: run.resources,

@@ -51,6 +51,9 @@ describe("npm run plan (child process)", function () {
       const { code, stdout, stderr } = cli(["plan", stack]);
       expect(code, stderr).to.equal(0);
       expect(stdout).to.contain(`Offline plan for data-platform stack "${stack}"`);
+      // Its phases, with the time elapsed, on stderr.
+      expect(stderr).to.match(new RegExp(`^\\[plan [\\d.]+s\\] running the program of stack ${stack} under mocks$`, "m"));
+      expect(stderr).to.match(/^\[plan [\d.]+s\] \d+ resources registered; simulating their permissions and checking the guardrails$/m);
       expect(stdout).to.match(/▸ EncryptionKey "key"\n {2}\+ kms\.Key "key"/);
       expect(stdout).to.contain("rotation on every 365 days");
       expect(stdout).to.contain("public access: all four blocks on");
