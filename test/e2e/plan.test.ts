@@ -92,7 +92,9 @@ describe("npm run plan (child process)", function () {
       expect(stdout).to.contain("Guardrails: 2 violations");
       expect(stdout).to.contain('✗ [mandatory] kms-key-rotation: kms.Key "planted": key rotation is off');
       expect(stdout).to.contain('✗ [mandatory] required-tags: kms.Key "planted": missing tags: project, environment, managed-by');
-      expect(stderr.trim()).to.equal('error: 2 mandatory guardrail violations (listed under "Guardrails" in the plan)');
+      // One error line after the phase lines.
+      const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("[plan "));
+      expect(lines).to.deep.equal(['error: 2 mandatory guardrail violations (listed under "Guardrails" in the plan)']);
     });
 
     it("still prints one JSON document with --json, violations included, and exits 1", () => {
