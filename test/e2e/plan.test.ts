@@ -100,6 +100,14 @@ describe("npm run plan (child process)", function () {
       expect(violations.every((v) => v.enforcementLevel === "mandatory")).to.equal(true);
     });
 
+    it("exits 1 on a denied request, with the denial and its reason in the Permissions section", () => {
+      const { code, stdout, stderr } = cli(["plan", "stg", "--program", path.join(REPO_ROOT, "test/fixtures/plantedDenial.ts")]);
+      expect(code, stderr).to.equal(1);
+      expect(stdout).to.match(/Permissions: \d+ requests simulated, \d+ allowed, 1 denied; \d+ policy documents checked, 0 findings/);
+      expect(stdout.replace(/\n\s+/g, " ")).to.match(/✗ denied: Scheduler → data-platform-stg-planted: arn:aws:iam::123456789012:role\/data-platform-stg-planted-scheduler lambda:InvokeFunction on \S+export-events: no statement of the identity policies/);
+      expect(stderr.trim()).to.equal('error: 1 denied request and 0 static findings (listed under "Permissions" in the plan)');
+    });
+
     it("exits 2 for a program module without a default export", () => {
       const { code, stderr } = cli(["plan", "stg", "--program", path.join(REPO_ROOT, "contracts/naming.ts")]);
       expect(code).to.equal(2);
