@@ -10,7 +10,8 @@ const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 
 /** Runs the CLI as a user would, in a directory of stack files. */
 function cli(args: string[], cwd = REPO_ROOT) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  // INIT_CWD is where the user typed the command (npm sets it, to the repository under `npm test`): the child's own.
+  const r = spawnSync(TSX, [MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", INIT_CWD: cwd } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
