@@ -88,6 +88,14 @@ export function buildCli(io: Io, out: CommandOutput, env: NodeJS.ProcessEnv = pr
       assertNoMandatoryViolations(result);
     });
 
+  // A command as well as the flag: npx and npm take a bare --version as their own (`npx data-platform --version`
+  // prints npm's version).
+  program
+    .command("version")
+    .description("print the version, as --version does")
+    .addOption(new Option("--json", "print {version} as one JSON document"))
+    .action(() => out.set({ version: VERSION }, VERSION));
+
   addMaskCommands(program, io, out, env);
 
   withStack(program.command("bq-sync"))

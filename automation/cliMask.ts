@@ -15,6 +15,7 @@ import {
   maskStrategies,
   maskValidate,
   maskVerify,
+  maskedByRules,
   renderReset,
   renderRun,
   renderScan,
@@ -34,6 +35,15 @@ interface MaskCliOptions {
   url: string;
   rules?: string;
   json?: boolean;
+}
+
+/** Tables verify will check, for its progress; unknown while the rules file cannot be read (the command then says why). */
+function verifyTables(rulesPath: string): number | undefined {
+  try {
+    return maskedByRules(rulesPath).tables;
+  } catch {
+    return undefined;
+  }
 }
 
 function positiveInt(value: string): number {
@@ -61,13 +71,11 @@ export function addMaskCommands(program: Command, io: Io, out: CommandOutput, en
       .requiredOption("--url <url>", "mysql://user@host:port/database (password from the URL, else MYSQL_PWD)")
       .option("--rules <path>", rulesHelp)
       .addOption(new Option("--json", "print the report as one JSON document"));
-  const progress = progressLine("mask", io.stderr);
-  const common = (o: MaskCliOptions) => ({
-    url: o.url,
-    rules: o.rules === undefined ? path.join(projectDir(), DEFAULT_RULES) : userPath(o.rules),
-    password: env.MYSQL_PWD,
-    onProgress: (e: ProgressEvent) => progress(e),
-  });
+  const common = (o: MaskCliOptions) => {
+    const rules = o.rules === undefined ? path.join(projectDir(), DEFAULT_RULES) : userPath(o.rules);
+    const progress = progressLine("mask", io.stderr, Date.now, { verifyTables: verifyTables(rules) });
+    return { url: o.url, rules, password: env.MYSQL_PWD, onProgress: (e: ProgressEvent) => progress(e) };
+  };
 
   maskCommand("scan", "list PII-looking columns the rules do not cover (exit 1 when there are any); --write a starter rules file")
     .option("--write <file>", "write a starter rules file: a strategy fitted to each flagged column, keep with the reason for the rest")

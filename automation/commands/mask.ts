@@ -112,16 +112,21 @@ export function maskStrategies(): { strategies: readonly StrategyInfo[] } {
   return { strategies: STRATEGY_CATALOGUE };
 }
 
-/** What a run would rewrite, in words, for the confirmation question: database and columns per the rules. */
-export function runSummary(options: MaskOptions): string {
-  const rules = loadRules(options.rules ?? DEFAULT_RULES);
+/** Columns the rules mask (every strategy but keep), and the tables they are in. */
+export function maskedByRules(rulesPath: string): { columns: number; tables: number } {
   let columns = 0;
   let tables = 0;
-  for (const cols of rules.tables.values()) {
+  for (const cols of loadRules(rulesPath).tables.values()) {
     const masked = [...cols.values()].filter((s) => s.name !== "keep").length;
     columns += masked;
     if (masked > 0) tables += 1;
   }
+  return { columns, tables };
+}
+
+/** What a run would rewrite, in words, for the confirmation question: database and columns per the rules. */
+export function runSummary(options: MaskOptions): string {
+  const { columns, tables } = maskedByRules(options.rules ?? DEFAULT_RULES);
   const url = new URL(options.url);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
   return `${columns} column${columns === 1 ? "" : "s"} of ${tables} table${tables === 1 ? "" : "s"} in database ${database} on ${url.host}`;

@@ -60,6 +60,14 @@ describe("one command line: the same dialect everywhere (child processes)", func
     expect(r.stdout.trim()).to.equal(version);
   });
 
+  it("the version command prints the same version, also as one JSON document", () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    expect(dp(["version"]).stdout.trim()).to.equal(version);
+    const r = dp(["version", "--json"]);
+    expect(r.code).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({ version });
+  });
+
   it("--help documents the exit codes", () => {
     const r = dp(["--help"]);
     expect(r.code).to.equal(0);

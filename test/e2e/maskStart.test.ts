@@ -154,8 +154,12 @@ describe("masking a newcomer can start: mask scan --write, validate, run's confi
     expect(early.code).to.equal(2);
     expect((JSON.parse(early.stdout) as { error: { message: string } }).error.message).to.match(/^reset refused: /);
 
-    const ran = await cli(["run", "--url", db.url, "--rules", ECOMMERCE_RULES_PATH], env(db)).result;
+    const ran = await cli(["run", "--url", db.url, "--rules", ECOMMERCE_RULES_PATH, "--chunk-size", "20"], env(db)).result;
     expect(ran.code, ran.stderr).to.equal(0);
+    // Progress counts the work: chunks of the total, then the 5 tables the rules mask, with the share done.
+    expect(ran.stderr).to.match(/\] mask: \S+: chunk \d+ done \(\d+ rows\) \[\d+\/\d+ chunks, \d+%, about [\dhms]+ left\]/);
+    expect(ran.stderr).to.match(/\] verify: checking \S+ \[0\/5 tables, 0%\]/);
+    expect(ran.stderr).to.match(/\] verify: checking \S+ \[4\/5 tables, 80%(, about [\dhms]+ left)?\]/);
     expect(await bookkeeping(db)).to.be.greaterThan(0);
     const reset = await cli(["reset", "--url", db.url, "--rules", ECOMMERCE_RULES_PATH, "--json"], env(db)).result;
     expect(reset.code, reset.stderr).to.equal(0);

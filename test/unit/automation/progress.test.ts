@@ -40,4 +40,22 @@ describe("progress lines on stderr", () => {
       "[mask 101.0s] verify: d [1/4 chunks, 25%, about 3s left]\n",
     ]);
   });
+
+  it("counts verify's tables against those the rules mask, each done when the next one starts", () => {
+    let t = 0;
+    const lines: string[] = [];
+    const progress = progressLine("mask", (l) => lines.push(l), () => t, { verifyTables: 4 });
+    progress({ phase: "verify", message: "verifying", elapsedMs: 0 });
+    progress({ phase: "verify", message: "checking users", elapsedMs: 0, table: "users" });
+    t = 30_000;
+    progress({ phase: "verify", message: "checking orders", elapsedMs: t, table: "orders" });
+    t = 40_000;
+    progress({ phase: "verify", message: "checking addresses", elapsedMs: t, table: "addresses" });
+    expect(lines).to.deep.equal([
+      "[mask 0.0s] verify: verifying\n",
+      "[mask 0.0s] verify: checking users [0/4 tables, 0%]\n",
+      "[mask 30.0s] verify: checking orders [1/4 tables, 25%, about 1m30s left]\n",
+      "[mask 40.0s] verify: checking addresses [2/4 tables, 50%, about 40s left]\n",
+    ]);
+  });
 });
