@@ -10,7 +10,8 @@ const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 
 /** Runs the CLI as a user would, in a directory of stack files. */
 function cli(args: string[], cwd = REPO_ROOT) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  // INIT_CWD is where the user typed the command (npm sets it, to the repository under `npm test`): the child's own.
+  const r = spawnSync(TSX, [MAIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", INIT_CWD: cwd } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -103,6 +104,14 @@ describe("npm run plan (child process)", function () {
       const violations = JSON.parse(stdout).violations as { policy: string; enforcementLevel: string }[];
       expect(violations.map((v) => v.policy)).to.have.members(["kms-key-rotation", "required-tags"]);
       expect(violations.every((v) => v.enforcementLevel === "mandatory")).to.equal(true);
+    });
+
+    it("exits 1 on a denied request, with the denial and its reason in the Permissions section", () => {
+      const { code, stdout, stderr } = cli(["plan", "stg", "--program", path.join(REPO_ROOT, "test/fixtures/plantedDenial.ts")]);
+      expect(code, stderr).to.equal(1);
+      expect(stdout).to.match(/Permissions: \d+ requests simulated, \d+ allowed, 1 denied; \d+ policy documents checked, 0 findings/);
+      expect(stdout.replace(/\n\s+/g, " ")).to.match(/✗ denied: Scheduler → data-platform-stg-planted: arn:aws:iam::123456789012:role\/data-platform-stg-planted-scheduler lambda:InvokeFunction on \S+export-events: no statement of the identity policies/);
+      expect(stderr.trim()).to.equal('error: 1 denied request and 0 static findings (listed under "Permissions" in the plan)');
     });
 
     it("exits 2 for a program module without a default export", () => {
