@@ -15,10 +15,12 @@ export const DEFAULT_STACK = "stg";
 
 /**
  * The directory the user typed the command in. `npm run` starts scripts in the package root and records the
- * original directory in INIT_CWD (npm run-script docs: "INIT_CWD … the directory npm was run from").
+ * original directory in INIT_CWD (npm run-script docs: "INIT_CWD … the directory npm was run from"). Only this
+ * package's own scripts count: a process another script started (a test under `npm test`, a tool's child) inherits
+ * INIT_CWD from that script, and its own working directory is the caller's.
  */
 export function callerDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.INIT_CWD && path.isAbsolute(env.INIT_CWD) ? env.INIT_CWD : process.cwd();
+  return underOwnNpmScript(env) && env.INIT_CWD && path.isAbsolute(env.INIT_CWD) ? env.INIT_CWD : process.cwd();
 }
 
 /** A path the user typed, resolved from the caller's directory (absolute paths stay as they are). */

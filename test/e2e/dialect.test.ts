@@ -127,10 +127,14 @@ describe("one command line: the same dialect everywhere (child processes)", func
     const facts = dp(["ci", "stack-facts", "--stack", "prod"], { cwd: path.join(dir, "nested", "deeper") });
     expect(facts.code, facts.stderr).to.equal(0);
     expect(facts.stdout).to.contain("environment=prod");
-    // npm run starts scripts in the package root and says where the user was in INIT_CWD.
-    const summary = dp(["ci", "clone-summary", "clone.json", "--name", "x"], { env: { INIT_CWD: path.join(dir, "nested") } });
+    // npm run starts this package's scripts in the package root and says where the user was in INIT_CWD.
+    const summary = dp(["ci", "clone-summary", "clone.json", "--name", "x"], { env: { INIT_CWD: path.join(dir, "nested"), npm_lifecycle_event: "ci" } });
     expect(summary.code, summary.stderr).to.equal(0);
     expect(summary.stdout).to.contain("`e.example`").and.not.contain("hunter2");
+    // A process another npm script started (a test under `npm test`) inherits INIT_CWD: its own directory counts.
+    // Pulumi.bad.yaml exists only in the test's directory, not in the repository INIT_CWD names.
+    const inherited = dp(["ci", "stack-facts", "--stack", "bad", "--json"], { cwd: path.join(dir, "nested"), env: { INIT_CWD: REPO_ROOT, npm_lifecycle_event: "test" } });
+    expect(errorDoc(inherited.stdout, 2).message).to.match(/invalid stack configuration/);
   });
 
   it("defaults the stack to $DATA_PLATFORM_STACK, else stg, the same way for every command", () => {
