@@ -6,6 +6,7 @@ import { NodeFunction } from "../compute/nodeFunction";
 import { createScheduledInvocation } from "../compute/scheduledInvocation";
 import type { PolicyStatement } from "../security/policy";
 import type { ArnContext } from "./exportPolicies";
+import { anyResourceOnlyFor } from "../../policy/wildcardActions";
 
 /**
  * The function that publishes each completed export's BigQuery tables to their `current/` prefix
@@ -43,7 +44,7 @@ export function bigQueryPublisherStatements(args: {
   const tableFolders = args.databases.map((db) => `${EXPORTS_PREFIX}/*/${db}/*`);
   const published = `${BIGQUERY_PREFIX}/*`;
   return [
-    { Sid: "ReadExportTasks", Effect: "Allow", Action: "rds:DescribeExportTasks", Resource: "*" },
+    { Sid: "ReadExportTasks", Effect: "Allow", Action: "rds:DescribeExportTasks", Resource: anyResourceOnlyFor("rds:DescribeExportTasks") },
     {
       Sid: "ListExportsAndPublished",
       Effect: "Allow",

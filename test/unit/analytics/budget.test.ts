@@ -102,13 +102,13 @@ describe("cost budget (config budget)", function () {
     });
 
     it("refuses a missing or non-positive limit, duplicate thresholds, no threshold and more than ten", () => {
-      expect(problemsOf({})).to.deep.equal(["data-platform:budget.monthlyLimitUsd: is required"]);
+      expect(problemsOf({})).to.deep.equal(["data-platform:budget.monthlyLimitUsd: is required (a number)"]);
       expect(problemsOf({ monthlyLimitUsd: 0 })[0]).to.match(/^data-platform:budget.monthlyLimitUsd: /);
       expect(problemsOf({ monthlyLimitUsd: 5, actualThresholdsPercent: [50, 50] })).to.deep.equal(["data-platform:budget.actualThresholdsPercent: lists a threshold twice"]);
       expect(problemsOf({ monthlyLimitUsd: 5, actualThresholdsPercent: [], forecastThresholdsPercent: [] })[0]).to.contain("list at least one threshold");
       const many = Array.from({ length: 11 }, (_, i) => (i + 1) * 10);
       expect(problemsOf({ monthlyLimitUsd: 5, actualThresholdsPercent: many, forecastThresholdsPercent: [] })[0]).to.contain("at most 10 thresholds");
-      expect(problemsOf({ monthlyLimitUsd: 5, currency: "JPY" })).to.deep.equal(["data-platform:budget.currency: unknown key"]);
+      expect(problemsOf({ monthlyLimitUsd: 5, currency: "JPY" })).to.deep.equal(["data-platform:budget.currency: unknown key; known keys: monthlyLimitUsd, actualThresholdsPercent, forecastThresholdsPercent"]);
     });
   });
 });

@@ -82,7 +82,7 @@ describe("Slack through AWS Chatbot (config slack)", function () {
 
     it("refuses non-read-only guardrails, an empty guardrail list and malformed ids", () => {
       expect(problemsOf({ workspaceId: "T07EA123LEP", channelId: "C07EZ1ABC23", guardrailPolicies: ["AdministratorAccess"] })[0]).to.match(
-        /^data-platform:slack.guardrailPolicies.0: must be one of CloudWatchReadOnlyAccess, ReadOnlyAccess/,
+        /^data-platform:slack.guardrailPolicies.0: expected one of "CloudWatchReadOnlyAccess", "ReadOnlyAccess", got the string "AdministratorAccess"/,
       );
       expect(problemsOf({ workspaceId: "T07EA123LEP", channelId: "C07EZ1ABC23", guardrailPolicies: [] })[0]).to.contain("Chatbot applies AdministratorAccess");
       expect(problemsOf({ workspaceId: "#general", channelId: "general" }).map((p) => p.split(": ")[0])).to.deep.equal([
