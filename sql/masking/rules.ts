@@ -25,8 +25,10 @@ export interface Rules {
   readonly tables: ReadonlyMap<string, ReadonlyMap<string, StrategySpec>>;
 }
 
+// An empty file, or `tables:` with nothing under it, is a file without rules (scan then lists every PII-looking
+// column), not a schema error.
 const RulesFile = z
-  .object({ tables: z.record(z.string(), z.record(z.string(), z.string())) })
+  .object({ tables: z.record(z.string(), z.record(z.string(), z.string())).nullish().transform((t) => t ?? {}) })
   .strict();
 
 /** Parses one strategy as written in the rules; returns a reason when it is not one. */

@@ -23,6 +23,11 @@ describe("masking rules", () => {
     expect(rules.source).to.equal("r.yaml");
   });
 
+  it("reads an empty file, or tables: with nothing under it, as no rules rather than a schema error", () => {
+    for (const text of ["", "tables:\n", "# to be written\ntables: {}\n"]) expect(parseRules(text, "new.yaml").tables.size, JSON.stringify(text)).to.equal(0);
+    expect(() => parseRules("tables: [users]\n", "bad.yaml")).to.throw(/bad\.yaml: tables/);
+  });
+
   it("rejects unknown strategies and a bare fixed, naming the column", () => {
     const err = error("tables:\n  users:\n    email: emial\n    memo: fixed\n");
     expect(err).to.be.instanceOf(RulesError);
@@ -46,7 +51,8 @@ describe("masking rules", () => {
   });
 
   it("rejects a file of the wrong shape, unknown keys and non-string strategies", () => {
-    expect(error("users:\n  email: email\n").message).to.match(/tables: Invalid input/);
+    // Forgetting `tables:` leaves a key the file does not have.
+    expect(error("users:\n  email: email\n").message).to.match(/Unrecognized key.*users/);
     expect(error("tables:\n  users:\n    email: email\nsalt: abc\n").message).to.match(/Unrecognized key.*salt/);
     expect(error("tables:\n  users:\n    email: 3\n").message).to.match(/tables\.users\.email: Invalid input: expected string/);
     expect(error("tables: [\n").message).to.match(/^rules\.yaml: not valid YAML: /);
