@@ -89,6 +89,17 @@ describe("masking a newcomer can start: mask scan --write, validate, run's confi
     expect(parseYaml(readFileSync(starter, "utf8"))).to.deep.equal(file);
   });
 
+  it("scan with an empty rules file lists every flagged column and exits 1, rather than a schema error", async () => {
+    const db = await fresh("start_empty", 40);
+    const empty = join(dir, "empty.yaml");
+    writeFileSync(empty, "");
+    const r = await cli(["scan", "--url", db.url, "--rules", empty, "--json"], env(db)).result;
+    expect(r.code, r.stderr).to.equal(1);
+    const doc = JSON.parse(r.stdout) as { uncovered: Array<{ table: string; column: string }>; covered: unknown[] };
+    expect(doc.covered).to.deep.equal([]);
+    expect(doc.uncovered.map((f) => `${f.table}.${f.column}`)).to.include.members(["users.email", "orders.customer_email"]);
+  });
+
   it("validate shows what run would change with rows before → after, writes nothing, and exits 1 when run would refuse", async () => {
     const db = await fresh("start_validate");
     const before = await snapshot(db.admin);
