@@ -25,7 +25,9 @@ import {
   renderVerify,
   runSummary,
 } from "./commands/mask";
-import { projectDir, userPath } from "./context";
+import { parseConfig } from "../stacks/config";
+import { PACKAGE_ROOT, projectDir, userPath } from "./context";
+import { readStackConfig } from "./stackFiles";
 import { CheckFailedError, InterruptedError, NotConfirmedError } from "./errors";
 import type { CommandOutput, Io } from "./output";
 import { progressLine } from "./progress";
@@ -34,7 +36,19 @@ import { progressLine } from "./progress";
 interface MaskCliOptions {
   url: string;
   rules?: string;
+  stack?: string;
+  configDir?: string;
   json?: boolean;
+}
+
+/**
+ * The rules a stack masks with: its golden's `maskingRules`, else its QA clones' (both default to sql/masking.yaml).
+ * Stack files name rules relative to the program, as `pulumi up` bundles them (stacks/config.ts).
+ */
+export function stackMaskingRules(stack: string, dir: string): string {
+  const cfg = parseConfig(readStackConfig(stack, dir).config);
+  const file = cfg.golden?.maskingRules ?? (cfg.qa?.enabled ? cfg.qa.maskingRules : undefined) ?? DEFAULT_RULES;
+  return path.resolve(PACKAGE_ROOT, file);
 }
 
 /** Tables verify will check, for its progress; unknown while the rules file cannot be read (the command then says why). */
@@ -70,9 +84,17 @@ export function addMaskCommands(program: Command, io: Io, out: CommandOutput, en
       .description(description)
       .requiredOption("--url <url>", "mysql://user@host:port/database (password from the URL, else MYSQL_PWD)")
       .option("--rules <path>", rulesHelp)
+      .addOption(new Option("--stack <stack>", "use the rules this stack masks with (golden.maskingRules, else qa.maskingRules; default $DATA_PLATFORM_STACK when set)"))
+      .addOption(new Option("--config-dir <dir>", "directory holding Pulumi.yaml and the stack files (default: the nearest one at or above the current directory)"))
       .addOption(new Option("--json", "print the report as one JSON document"));
+  // --rules wins; else a stack named by --stack or $DATA_PLATFORM_STACK gives its rules; else the project's default.
+  const rulesOf = (o: MaskCliOptions): string => {
+    if (o.rules !== undefined) return userPath(o.rules);
+    const stack = o.stack ?? (env.DATA_PLATFORM_STACK || undefined);
+    return stack !== undefined ? stackMaskingRules(stack, projectDir(o.configDir)) : path.join(projectDir(o.configDir), DEFAULT_RULES);
+  };
   const common = (o: MaskCliOptions) => {
-    const rules = o.rules === undefined ? path.join(projectDir(), DEFAULT_RULES) : userPath(o.rules);
+    const rules = rulesOf(o);
     const progress = progressLine("mask", io.stderr, Date.now, { verifyTables: verifyTables(rules) });
     return { url: o.url, rules, password: env.MYSQL_PWD, onProgress: (e: ProgressEvent) => progress(e) };
   };
@@ -81,8 +103,8 @@ export function addMaskCommands(program: Command, io: Io, out: CommandOutput, en
     .option("--write <file>", "write a starter rules file: a strategy fitted to each flagged column, keep with the reason for the rest")
     .action(async (o: MaskCliOptions & { write?: string }) => {
       if (o.write !== undefined) {
-        // A newcomer's database has nothing in common with the example rules: start from none unless --rules says.
-        const report = await maskScanWrite({ ...common(o), rules: o.rules === undefined ? undefined : userPath(o.rules), write: userPath(o.write) });
+        // A newcomer's database has nothing in common with the example rules: start from none unless --rules or --stack says.
+        const report = await maskScanWrite({ ...common(o), rules: o.rules === undefined && o.stack === undefined ? undefined : rulesOf(o), write: userPath(o.write) });
         out.set(report, renderStarter(report));
         return;
       }

@@ -85,6 +85,7 @@ describe("one command line: the same dialect everywhere (child processes)", func
       ["qa list, QA disabled", ["qa", "list", "--stack", "prod", "--json"], 2, /QA clones are disabled for stack "prod"/],
       ["qa create, a bad name", ["qa", "create", "Bad_Name", "--stack", "bad", "--json"], 2, /invalid stack configuration/],
       ["mask scan, a missing rules file", ["mask", "scan", "--url", "mysql://u@127.0.0.1:1/shop", "--rules", "nope.yaml", "--json"], 2, /rules file not found: .*nope\.yaml/],
+      ["mask validate, an unknown stack for its rules", ["mask", "validate", "--url", "mysql://u@127.0.0.1:1/shop", "--stack", "nope", "--json"], 2, /no Pulumi\.nope\.yaml in .*; known stacks: bad, prod/],
       [
         "mask scan, an unreachable database",
         ["mask", "scan", "--url", "mysql://u@127.0.0.1:1/shop", "--rules", path.join(REPO_ROOT, "sql/masking.yaml"), "--json"],
